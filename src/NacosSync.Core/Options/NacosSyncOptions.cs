@@ -1,0 +1,218 @@
+namespace NacosSync.Core.Options;
+
+/// <summary>
+/// The root of <c>config/nacos-sync.json</c>. Every key can be overridden by an environment
+/// variable <c>NACOSSYNC__Key__SubKey</c> (for example <c>NACOSSYNC__Clusters__source__Password</c>).
+/// </summary>
+public sealed class NacosSyncOptions
+{
+    /// <summary>Named clusters, referred to by tasks. At least two.</summary>
+    public Dictionary<string, ClusterOptions> Clusters { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Named sync tasks. At least one.</summary>
+    public Dictionary<string, SyncTaskOptions> Tasks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where NacosSync keeps its checkpoints (and, later, Quartz's tables).</summary>
+    public StateOptions State { get; set; } = new();
+
+    /// <summary>The daemon's HTTP endpoint: health, metrics, admin.</summary>
+    public EndpointOptions Endpoint { get; set; } = new();
+}
+
+/// <summary>One Nacos cluster, as a source or a target.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>
+    /// A stable id written into every replica's metadata as its origin. Default: the cluster's key
+    /// in <see cref="NacosSyncOptions.Clusters"/>. Changing it orphans existing replicas (see README).
+    /// </summary>
+    public string? ClusterId { get; set; }
+
+    /// <summary>Node addresses, <c>host:port</c> or <c>http(s)://host:port</c>. Required.</summary>
+    public List<string> ServerAddresses { get; set; } = [];
+
+    /// <summary>Default <c>/nacos</c>.</summary>
+    public string ContextPath { get; set; } = "/nacos";
+
+    /// <summary>Login user; empty when auth is off. Default empty.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Login password. Prefer <see cref="PasswordFile"/> or the environment variable.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A file whose trimmed content is the password.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Server identity header name (<c>nacos.core.auth.server.identity.key</c>); needed for cache refresh on secured 2.3+ clusters.</summary>
+    public string? IdentityKey { get; set; }
+
+    /// <summary>Server identity header value.</summary>
+    public string? IdentityValue { get; set; }
+
+    /// <summary>A file whose trimmed content is the identity value.</summary>
+    public string? IdentityValueFile { get; set; }
+
+    /// <summary>The cluster's Nacos MySQL database; needed for config sync in database mode.</summary>
+    public DatabaseOptions? Database { get; set; }
+
+    /// <summary>Per-request timeout. Default 5 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>A MySQL connection. The string needs <c>CharSet=utf8mb4</c> (added when absent).</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>The connection string. Prefer <see cref="ConnectionStringFile"/> for one with a password.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>A file whose trimmed content is the connection string.</summary>
+    public string? ConnectionStringFile { get; set; }
+}
+
+/// <summary>What one task copies from its source to its target, and how.</summary>
+public sealed class SyncTaskOptions
+{
+    /// <summary>Key of the source cluster. Required.</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>Key of the target cluster. Required; must differ from the source.</summary>
+    public string Target { get; set; } = "";
+
+    /// <summary>Default true. A disabled task is validated but never scheduled.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Source namespace id → target namespace id. <c>public</c> names the public namespace on both
+    /// sides whatever its id in that version. Empty (the default): every source namespace, same id.
+    /// </summary>
+    public Dictionary<string, string> Namespaces { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Source group → target group. Default empty: same group.</summary>
+    public Dictionary<string, string> Groups { get; set; } = new(StringComparer.Ordinal);
+
+    public NamingSyncOptions Naming { get; set; } = new();
+
+    public ConfigSyncOptions Config { get; set; } = new();
+
+    public ScheduleOptions Schedule { get; set; } = new();
+
+    public GuardOptions Guards { get; set; } = new();
+}
+
+/// <summary>Include / exclude patterns: <c>*</c> matches any run of characters. Empty include = all.</summary>
+public sealed class FilterOptions
+{
+    public List<string> Include { get; set; } = [];
+
+    public List<string> Exclude { get; set; } = [];
+}
+
+/// <summary>How replicas of source instances live in the target.</summary>
+public enum ReplicaMode
+{
+    /// <summary>Ephemeral replicas kept alive by the daemon's heartbeats (the default).</summary>
+    Ephemeral,
+
+    /// <summary>Persistent replicas; health mirrored where the target version allows.</summary>
+    Persistent,
+}
+
+/// <summary>Service and instance sync.</summary>
+public sealed class NamingSyncOptions
+{
+    /// <summary>Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Default <see cref="ReplicaMode.Ephemeral"/>.</summary>
+    public ReplicaMode ReplicaMode { get; set; } = ReplicaMode.Ephemeral;
+
+    /// <summary>Group filter. Default: all groups.</summary>
+    public FilterOptions GroupFilter { get; set; } = new();
+
+    /// <summary>Service name filter. Default: all services.</summary>
+    public FilterOptions ServiceFilter { get; set; } = new();
+}
+
+/// <summary>How config rows reach the target.</summary>
+public enum ConfigSyncMode
+{
+    /// <summary>Table to table through both Nacos databases, then target caches refreshed and verified (the default).</summary>
+    Database,
+
+    /// <summary>Through the target's config API, for targets whose database cannot be reached.</summary>
+    Api,
+}
+
+/// <summary>Config sync.</summary>
+public sealed class ConfigSyncOptions
+{
+    /// <summary>Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Default <see cref="ConfigSyncMode.Database"/>.</summary>
+    public ConfigSyncMode Mode { get; set; } = ConfigSyncMode.Database;
+
+    /// <summary>Group filter. Default: all groups.</summary>
+    public FilterOptions GroupFilter { get; set; } = new();
+
+    /// <summary>dataId filter. Default: all.</summary>
+    public FilterOptions DataIdFilter { get; set; } = new();
+
+    /// <summary>
+    /// When true the target mirrors the source: target configs absent from the source are deleted
+    /// even if NacosSync did not write them. Default false: only configs NacosSync copied are deleted.
+    /// </summary>
+    public bool MirrorDeletes { get; set; }
+
+    /// <summary>How long to wait for every target node to serve a written md5. Default 10 s.</summary>
+    public TimeSpan VerifyDeadline { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>When the jobs run.</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary>Quartz cron expression of the full job. Default every 10 minutes: <c>0 0/10 * * * ?</c>.</summary>
+    public string FullCron { get; set; } = "0 0/10 * * * ?";
+
+    /// <summary>Interval of the incremental job. Default 1 s.</summary>
+    public TimeSpan IncrementalInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>What stops a run from deleting.</summary>
+public sealed class GuardOptions
+{
+    /// <summary>
+    /// The largest share of this task's replicas one run may remove. Default 0.2 (20 %).
+    /// A run that would remove more removes nothing and reports.
+    /// </summary>
+    public double MaxDeletionRatio { get; set; } = 0.2;
+
+    /// <summary>Removals always allowed per run regardless of the ratio (small tasks). Default 10.</summary>
+    public int DeletionAllowance { get; set; } = 10;
+
+    /// <summary>
+    /// Whether a source namespace that reads empty while its replicas exist may be emptied in the
+    /// target. Default false.
+    /// </summary>
+    public bool AllowEmptySource { get; set; }
+}
+
+/// <summary>Where NacosSync's own state lives.</summary>
+public sealed class StateOptions
+{
+    /// <summary>The state database (a MySQL database of its own). Required.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+}
+
+/// <summary>The daemon's HTTP endpoint.</summary>
+public sealed class EndpointOptions
+{
+    /// <summary>Listen URL. Default <c>http://127.0.0.1:9898</c>.</summary>
+    public string Url { get; set; } = "http://127.0.0.1:9898";
+
+    /// <summary>Token required by the admin API (<c>/admin/...</c>). Unset: the admin API refuses every call.</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>A file whose trimmed content is the admin token.</summary>
+    public string? AdminTokenFile { get; set; }
+}

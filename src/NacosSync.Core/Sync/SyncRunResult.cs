@@ -1,0 +1,55 @@
+namespace NacosSync.Core.Sync;
+
+/// <summary>What one run of one task and kind did. Reported to logs, metrics and the CLI.</summary>
+public sealed record SyncRunResult
+{
+    public required string TaskName { get; init; }
+
+    public required SyncKind Kind { get; init; }
+
+    public required SyncMode Mode { get; init; }
+
+    /// <summary>Objects read from the source.</summary>
+    public long Read { get; init; }
+
+    public long Added { get; init; }
+
+    public long Updated { get; init; }
+
+    public long Removed { get; init; }
+
+    /// <summary>Changes a guard held back (deletions refused).</summary>
+    public long Refused { get; init; }
+
+    /// <summary>Changes that failed to apply (each also in <see cref="Errors"/>).</summary>
+    public long Failed { get; init; }
+
+    /// <summary>Differences found between source and target before applying (full runs).</summary>
+    public long Drift { get; init; }
+
+    /// <summary>Set when a guard stopped the deletions of this run; says why, with the numbers.</summary>
+    public string? GuardTripped { get; init; }
+
+    /// <summary>Errors, each with its stage.</summary>
+    public IReadOnlyList<SyncError> Errors { get; init; } = [];
+
+    /// <summary>Per namespace counts, for the CLI's tables.</summary>
+    public IReadOnlyList<NamespaceCounts> Namespaces { get; init; } = [];
+
+    /// <summary>Seconds from a source change to its being visible in the target, one per change applied.</summary>
+    public IReadOnlyList<double> ChangeLatencies { get; init; } = [];
+
+    /// <summary>Time of the oldest source change not yet visible in the target at the end of the run; null when converged.</summary>
+    public DateTimeOffset? OldestPendingChange { get; init; }
+
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>True when nothing failed and no guard tripped.</summary>
+    public bool Succeeded => Errors.Count == 0 && GuardTripped is null;
+}
+
+/// <summary>One error of a run.</summary>
+public sealed record SyncError(SyncStage Stage, string Message, string? Key = null);
+
+/// <summary>Planned or applied changes in one namespace.</summary>
+public sealed record NamespaceCounts(string Namespace, long Added, long Updated, long Removed, long Refused);
