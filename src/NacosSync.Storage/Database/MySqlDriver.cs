@@ -1,4 +1,6 @@
+using System.Collections;
 using System.Data.Common;
+using System.Reflection;
 using MySql.Data.MySqlClient;
 
 namespace NacosSync.Storage.Database;
@@ -9,6 +11,8 @@ namespace NacosSync.Storage.Database;
 /// </summary>
 internal static class MySqlDriver
 {
+    static MySqlDriver() => TeachDriverUtf8Mb3();
+
     /// <summary>Checks a connection string and returns it with the settings NacosSync relies on.</summary>
     /// <exception cref="ArgumentException">The string cannot be parsed or asks for a charset other than utf8mb4.</exception>
     public static string Normalize(string connectionString)
@@ -54,6 +58,32 @@ internal static class MySqlDriver
     }
 
     public static DbConnection CreateConnection(string connectionString) => new MySqlConnection(connectionString);
+
+    /// <summary>
+    /// MySql.Data 8.0.16 predates the charset name <c>utf8mb3</c>, which MariaDB 10.6+ and MySQL
+    /// 8.0.30+ report for system columns (SHOW WARNINGS, information_schema, @@variables). Reading
+    /// any such column throws "Character set 'utf8mb3' is not supported". The driver's private
+    /// name→encoding map is taught that utf8mb3 is its old "utf8". Newer drivers know the name and
+    /// are left as they are.
+    /// </summary>
+    private static void TeachDriverUtf8Mb3()
+    {
+        var map = typeof(MySqlConnection).Assembly.GetType("MySql.Data.MySqlClient.CharSetMap");
+        var mapping = map?.GetField("_mapping", BindingFlags.Static | BindingFlags.NonPublic)?.GetValue(null) as IDictionary;
+        var lockObject = map?.GetField("LockObject", BindingFlags.Static | BindingFlags.NonPublic)?.GetValue(null);
+        if (mapping is null || lockObject is null)
+        {
+            return;
+        }
+
+        lock (lockObject)
+        {
+            if (!mapping.Contains("utf8mb3") && mapping.Contains("utf8"))
+            {
+                mapping["utf8mb3"] = mapping["utf8"];
+            }
+        }
+    }
 
     /// <summary>Sorts a driver exception into the cases the sync code handles differently.</summary>
     public static DbErrorKind Classify(DbException exception) => exception switch
