@@ -1,0 +1,27 @@
+using System.Diagnostics.Metrics;
+
+namespace NacosSync.Hosting.Metrics;
+
+/// <summary>
+/// The one <see cref="Meter"/> of the product, <c>NacosSync</c>, and its instruments. Prometheus
+/// names are derived by the exporter (dots become underscores, unit suffixes, <c>_total</c> on counters).
+/// </summary>
+internal sealed class SyncMetrics : IDisposable
+{
+    public const string MeterName = "NacosSync";
+
+    private readonly Meter _meter;
+
+    public SyncMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName, typeof(SyncMetrics).Assembly.GetName().Version?.ToString(3));
+        HeartbeatsSent = _meter.CreateCounter<long>("nacossync.heartbeats", unit: "{heartbeat}", description: "Heartbeats sent to target clusters for ephemeral replicas, by task and outcome.");
+    }
+
+    public Meter Meter => _meter;
+
+    /// <summary>Tags: task, outcome (ok, reregistered, failed).</summary>
+    public Counter<long> HeartbeatsSent { get; }
+
+    public void Dispose() => _meter.Dispose();
+}
