@@ -1,0 +1,112 @@
+using NacosSync.Core.Options;
+
+namespace NacosSync.Core.Config;
+
+/// <summary>
+/// One part of a task's diff in which the source and target orders agree: one namespace pair and
+/// either one mapped group pair or every unmapped group (same group name on both sides).
+/// </summary>
+/// <param name="SourceTenant">Source <c>tenant_id</c>.</param>
+/// <param name="TargetTenant">Target <c>tenant_id</c>.</param>
+/// <param name="SourceGroup">The one source group of a mapped pair; null for the unmapped rest.</param>
+/// <param name="TargetGroup">The target group of a mapped pair; null for the unmapped rest.</param>
+/// <param name="ExcludedSourceGroups">For the rest: source groups handled by their own segment.</param>
+/// <param name="ExcludedTargetGroups">For the rest: target groups handled by their own segment.</param>
+public sealed record ConfigSegment(
+    string SourceTenant,
+    string TargetTenant,
+    string? SourceGroup,
+    string? TargetGroup,
+    IReadOnlyList<string> ExcludedSourceGroups,
+    IReadOnlyList<string> ExcludedTargetGroups)
+{
+    /// <summary>The target key a source key maps to in this segment.</summary>
+    public ConfigKey MapKey(ConfigKey sourceKey) => new(TargetTenant, TargetGroup ?? sourceKey.Group, sourceKey.DataId);
+
+    public override string ToString() => SourceGroup is null
+        ? $"{Display(SourceTenant)} -> {Display(TargetTenant)}"
+        : $"{Display(SourceTenant)}/{SourceGroup} -> {Display(TargetTenant)}/{TargetGroup}";
+
+    private static string Display(string tenant) => tenant.Length == 0 ? "(public)" : tenant;
+}
+
+/// <summary>
+/// Turns a task's namespace and group mapping into diff segments and maps single keys (for the
+/// incremental job). <c>public</c> in the mapping names each side's public namespace, whose
+/// <c>tenant_id</c> is <c>""</c> up to 2.x and <c>public</c> in 3.0.
+/// </summary>
+public sealed class ConfigMapping
+{
+    private readonly SyncTaskOptions _task;
+    private readonly string _sourcePublic;
+    private readonly string _targetPublic;
+
+    /// <param name="task">The task's options.</param>
+    /// <param name="sourcePublicTenant">The source's public <c>tenant_id</c> (<c>""</c> or <c>public</c>).</param>
+    /// <param name="targetPublicTenant">The target's public <c>tenant_id</c>.</param>
+    public ConfigMapping(SyncTaskOptions task, string sourcePublicTenant, string targetPublicTenant)
+    {
+        _task = task ?? throw new ArgumentNullException(nameof(task));
+        _sourcePublic = sourcePublicTenant;
+        _targetPublic = targetPublicTenant;
+        Filter = ConfigKeyFilter.From(task.Config);
+    }
+
+    public ConfigKeyFilter Filter { get; }
+
+    /// <summary>The target tenant of a source tenant; null when the task does not copy that namespace.</summary>
+    public string? MapTenant(string sourceTenant)
+    {
+        var isPublic = sourceTenant == _sourcePublic || sourceTenant.Length == 0;
+        if (_task.Namespaces.Count == 0)
+        {
+            return isPublic ? _targetPublic : sourceTenant;
+        }
+
+        foreach (var (from, to) in _task.Namespaces)
+        {
+            var fromTenant = from == "public" ? _sourcePublic : from;
+            if (fromTenant == sourceTenant || (isPublic && from == "public"))
+            {
+                return to == "public" ? _targetPublic : to;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The target key of a source key; null when out of scope (namespace not copied or filtered out).</summary>
+    public ConfigKey? MapKey(ConfigKey sourceKey)
+    {
+        if (!Filter.Matches(sourceKey.Group, sourceKey.DataId) || MapTenant(sourceKey.Tenant) is not { } tenant)
+        {
+            return null;
+        }
+
+        var group = _task.Groups.TryGetValue(sourceKey.Group, out var mapped) ? mapped : sourceKey.Group;
+        return new ConfigKey(tenant, group, sourceKey.DataId);
+    }
+
+    /// <summary>The segments of the given source tenants (those the task copies), in a stable order.</summary>
+    public IReadOnlyList<ConfigSegment> Segments(IEnumerable<string> sourceTenants)
+    {
+        var segments = new List<ConfigSegment>();
+        var mappedSources = _task.Groups.Keys.Order(StringComparer.Ordinal).ToArray();
+        var mappedTargets = _task.Groups.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        foreach (var tenant in sourceTenants.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if (MapTenant(tenant) is not { } target)
+            {
+                continue;
+            }
+
+            segments.Add(new ConfigSegment(tenant, target, null, null, mappedSources, mappedTargets));
+            foreach (var group in mappedSources)
+            {
+                segments.Add(new ConfigSegment(tenant, target, group, _task.Groups[group], [], []));
+            }
+        }
+
+        return segments;
+    }
+}

@@ -1,0 +1,82 @@
+using NacosSync.Core.Config;
+using NacosSync.Core.Options;
+
+namespace NacosSync.Tests.Config;
+
+[TestFixture]
+internal sealed class ConfigCoreTests
+{
+    private static readonly string[] ExpectedExcluded = ["G1"];
+
+    [Test]
+    public void Md5_is_the_lowercase_hex_of_the_utf8_bytes_as_nacos_stores_it()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(ConfigMd5.Of(""), Is.EqualTo("d41d8cd98f00b204e9800998ecf8427e"), "md5 of empty content");
+            Assert.That(ConfigMd5.Of("中文"), Is.EqualTo("a7bac2239fcdcb3a067903d8077c4a07"), "UTF-8 bytes, not UTF-16");
+        });
+    }
+
+    [Test]
+    public void Tags_compare_equal_whatever_their_order_and_spacing()
+    {
+        Assert.That(ConfigAttributes.NormalizeTags(" b,a ,,b"), Is.EqualTo("a,b"), "sorted, trimmed, de-duplicated");
+    }
+
+    [Test]
+    public void Globs_match_runs_of_characters_and_exclude_wins()
+    {
+        var filter = new ConfigFilter(new FilterOptions { Include = ["app-*", "exact"], Exclude = ["*-secret"] });
+        Assert.Multiple(() =>
+        {
+            Assert.That(filter.Matches("app-1.yaml"), Is.True, "included by app-*");
+            Assert.That(filter.Matches("exact"), Is.True, "included exactly");
+            Assert.That(filter.Matches("exactly"), Is.False, "no implicit trailing wildcard");
+            Assert.That(filter.Matches("app-db-secret"), Is.False, "exclude wins over include");
+            Assert.That(ConfigFilter.All.Matches("anything"), Is.True, "empty include = all");
+        });
+    }
+
+    [Test]
+    public void Public_in_the_mapping_names_each_sides_public_namespace()
+    {
+        var task = new SyncTaskOptions { Namespaces = { ["public"] = "public", ["dev"] = "dev-copy" }, Groups = { ["G1"] = "G2" } };
+        var mapping = new ConfigMapping(task, sourcePublicTenant: "", targetPublicTenant: "public");
+        Assert.Multiple(() =>
+        {
+            Assert.That(mapping.MapTenant(""), Is.EqualTo("public"), "2.x public '' maps to 3.0 public 'public'");
+            Assert.That(mapping.MapTenant("dev"), Is.EqualTo("dev-copy"), "explicit mapping");
+            Assert.That(mapping.MapTenant("other"), Is.Null, "namespaces not in a non-empty mapping are not copied");
+            Assert.That(mapping.MapKey(new ConfigKey("dev", "G1", "d")), Is.EqualTo(new ConfigKey("dev-copy", "G2", "d")), "group mapped too");
+        });
+    }
+
+    [Test]
+    public void Segments_split_mapped_groups_from_the_rest_so_both_sides_share_one_order()
+    {
+        var task = new SyncTaskOptions { Groups = { ["G1"] = "G2" } };
+        var segments = new ConfigMapping(task, "", "").Segments(["", "ns"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(segments, Has.Count.EqualTo(4), "per namespace: the rest and one per mapped group");
+            Assert.That(segments[0].ExcludedSourceGroups, Is.EqualTo(ExpectedExcluded), "the rest leaves mapped groups to their segment");
+            Assert.That(segments[1].MapKey(new ConfigKey("", "G1", "x")), Is.EqualTo(new ConfigKey("", "G2", "x")), "mapped segment renames the group");
+        });
+    }
+
+    [Test]
+    public void Deletions_are_refused_after_a_partial_read_or_beyond_the_cap()
+    {
+        var guards = new GuardOptions { DeletionAllowance = 10, MaxDeletionRatio = 0.2 };
+        Assert.Multiple(() =>
+        {
+            Assert.That(ConfigDeletionGuard.Evaluate(1, 100, 99, readsComplete: false, guards, allowDeletions: true).Allowed, Is.False,
+                "even the override cannot delete after a failed read");
+            Assert.That(ConfigDeletionGuard.Evaluate(20, 100, 80, true, guards, false).Allowed, Is.True, "20 of 100 is within 20 %");
+            Assert.That(ConfigDeletionGuard.Evaluate(21, 100, 79, true, guards, false).Reason, Does.Contain("cap of 20"), "21 of 100 exceeds it");
+            Assert.That(ConfigDeletionGuard.Evaluate(10, 10, 0, true, guards, false).Reason, Does.Contain("read empty"), "empty source");
+            Assert.That(ConfigDeletionGuard.Evaluate(50, 100, 50, true, guards, allowDeletions: true).Allowed, Is.True, "the override passes the cap");
+        });
+    }
+}
