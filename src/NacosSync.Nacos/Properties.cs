@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("NacosSync.Hosting")]
+[assembly: InternalsVisibleTo("NacosSync")]

@@ -1,0 +1,37 @@
+namespace NacosSync.Nacos.Transport;
+
+/// <summary>The base of every error the Nacos client raises; callers treat any of them as "this call failed".</summary>
+internal abstract class NacosException : Exception
+{
+    protected NacosException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>No node of the cluster answered (connection refused, reset, timed out, or the circuit is open).</summary>
+internal sealed class NacosUnreachableException(string message, Exception? innerException = null)
+    : NacosException(message, innerException);
+
+/// <summary>Login failed, or the server answered 401/403 even with a fresh token.</summary>
+internal sealed class NacosUnauthorizedException(string message, int statusCode, Exception? innerException = null)
+    : NacosException(message, innerException)
+{
+    public int StatusCode { get; } = statusCode;
+}
+
+/// <summary>The server answered and refused the request; <see cref="ServerMessage"/> is what it said.</summary>
+internal sealed class NacosRejectedException(string message, int statusCode, string serverMessage)
+    : NacosException(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string ServerMessage { get; } = serverMessage;
+
+    /// <summary>A 5xx: the node could not serve the request (worth trying another node).</summary>
+    public bool IsServerError => StatusCode >= 500;
+}
+
+/// <summary>The server answered 2xx with a body we could not parse.</summary>
+internal sealed class NacosMalformedResponseException(string message, Exception? innerException = null)
+    : NacosException(message, innerException);
