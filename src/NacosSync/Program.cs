@@ -1,1 +1,3 @@
-return 2;
+using NacosSync.Cli.Commands;
+
+return await NacosSyncCommandLine.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,243 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace NacosSync.Core.Options;
+
+/// <summary>
+/// Checks <see cref="NacosSyncOptions"/> before the first job runs. Every failure names the key
+/// (as written in the JSON file, <c>Tasks:migrate:Target</c>), the bad value and what is allowed.
+/// Secrets are never echoed.
+/// </summary>
+public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOptions>
+{
+    /// <summary>Quartz cron check, supplied by the host (Core does not reference Quartz); null skips it.</summary>
+    private readonly Func<string, string?>? _cronError;
+
+    public NacosSyncOptionsValidator(Func<string, string?>? cronError = null) => _cronError = cronError;
+
+    public ValidateOptionsResult Validate(string? name, NacosSyncOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+
+        if (options.Clusters.Count == 0)
+        {
+            errors.Add("Clusters: no cluster is configured; define at least a source and a target cluster");
+        }
+
+        foreach (var (key, cluster) in options.Clusters)
+        {
+            ValidateCluster($"Clusters:{key}", cluster, errors);
+        }
+
+        if (options.Tasks.Count == 0)
+        {
+            errors.Add("Tasks: no task is configured; define at least one task with a Source and a Target");
+        }
+
+        foreach (var (key, task) in options.Tasks)
+        {
+            ValidateTask(key, task, options, errors);
+        }
+
+        ValidateDatabase("State:Database", options.State.Database, required: true, errors);
+
+        if (!Uri.TryCreate(options.Endpoint.Url, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+        {
+            errors.Add($"Endpoint:Url: '{options.Endpoint.Url}' is not an absolute http(s) URL such as http://0.0.0.0:9898");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateCluster(string key, ClusterOptions cluster, List<string> errors)
+    {
+        if (cluster.ServerAddresses.Count == 0)
+        {
+            errors.Add($"{key}:ServerAddresses: empty; list at least one node as host:port, e.g. [\"10.0.0.1:8848\"]");
+        }
+
+        for (var i = 0; i < cluster.ServerAddresses.Count; i++)
+        {
+            var address = cluster.ServerAddresses[i];
+            if (!ServerAddress.TryParse(address, out _))
+            {
+                errors.Add($"{key}:ServerAddresses:{i}: '{address}' is not host:port or http(s)://host:port");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(cluster.ContextPath) || !cluster.ContextPath.StartsWith('/'))
+        {
+            errors.Add($"{key}:ContextPath: '{cluster.ContextPath}' must start with '/', e.g. /nacos");
+        }
+
+        if (!string.IsNullOrEmpty(cluster.Username) && string.IsNullOrEmpty(cluster.Password) && string.IsNullOrEmpty(cluster.PasswordFile))
+        {
+            errors.Add($"{key}:Password: Username is set but neither Password nor PasswordFile is; set one (or NACOSSYNC__{key.Replace(":", "__", StringComparison.Ordinal)}__Password)");
+        }
+
+        if (cluster.ClusterId is { } id && string.IsNullOrWhiteSpace(id))
+        {
+            errors.Add($"{key}:ClusterId: blank; leave it out to use the cluster's key, or give a stable non-blank id");
+        }
+
+        if (cluster.RequestTimeout <= TimeSpan.Zero || cluster.RequestTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{key}:RequestTimeout: '{Format(cluster.RequestTimeout)}' must be more than 0 and at most 00:05:00");
+        }
+
+        if (cluster.Database is not null)
+        {
+            ValidateDatabase($"{key}:Database", cluster.Database, required: false, errors);
+        }
+    }
+
+    private void ValidateTask(string key, SyncTaskOptions task, NacosSyncOptions options, List<string> errors)
+    {
+        var prefix = $"Tasks:{key}";
+        if (key.Length > 100 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            errors.Add($"{prefix}: the task name '{key}' may hold only ASCII letters, digits, '-', '_' and '.', at most 100 characters");
+        }
+
+        var source = LookUpCluster(prefix + ":Source", task.Source, options, errors);
+        var target = LookUpCluster(prefix + ":Target", task.Target, options, errors);
+        if (source is not null && target is not null)
+        {
+            if (string.Equals(task.Source, task.Target, StringComparison.Ordinal))
+            {
+                errors.Add($"{prefix}:Target: '{task.Target}' is the same cluster as Source; a task must copy between two different clusters");
+            }
+            else if (SharesAddress(source, target, out var shared))
+            {
+                errors.Add($"{prefix}:Target: '{task.Target}' and Source '{task.Source}' share the server address {shared}; a task must copy between two different clusters");
+            }
+            else if (string.Equals(source.ClusterId ?? task.Source, target.ClusterId ?? task.Target, StringComparison.Ordinal))
+            {
+                errors.Add($"{prefix}:Target: the ClusterId '{target.ClusterId ?? task.Target}' of Target equals Source's; replicas could not tell where they came from");
+            }
+
+            if (task.Config.Enabled && task.Config.Mode == ConfigSyncMode.Database)
+            {
+                if (source.Database is null)
+                {
+                    errors.Add($"Clusters:{task.Source}:Database: missing; task '{key}' reads configs from the source database (Config:Mode Database); add a Database or disable Config");
+                }
+
+                if (target.Database is null)
+                {
+                    errors.Add($"Clusters:{task.Target}:Database: missing; task '{key}' writes configs to the target database (Config:Mode Database); add one, or set Config:Mode to Api");
+                }
+            }
+            else if (task.Config.Enabled && source.Database is null)
+            {
+                errors.Add($"Clusters:{task.Source}:Database: missing; task '{key}' reads configs from the source database even in Config:Mode Api; add a Database or disable Config");
+            }
+        }
+
+        if (!task.Naming.Enabled && !task.Config.Enabled)
+        {
+            errors.Add($"{prefix}: both Naming:Enabled and Config:Enabled are false; enable at least one or set Enabled to false");
+        }
+
+        foreach (var (from, to) in task.Namespaces)
+        {
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+            {
+                errors.Add($"{prefix}:Namespaces: '{from}' → '{to}' has a blank namespace id; write the public namespace as 'public'");
+            }
+        }
+
+        var targets = task.Namespaces.Values.GroupBy(v => v, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        foreach (var duplicate in targets)
+        {
+            errors.Add($"{prefix}:Namespaces: more than one source namespace maps to '{duplicate}'; each target namespace may have one source");
+        }
+
+        foreach (var (from, to) in task.Groups)
+        {
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+            {
+                errors.Add($"{prefix}:Groups: '{from}' → '{to}' has a blank group name");
+            }
+        }
+
+        if (_cronError?.Invoke(task.Schedule.FullCron) is { } cronProblem)
+        {
+            errors.Add($"{prefix}:Schedule:FullCron: '{task.Schedule.FullCron}' is not a Quartz cron expression ({cronProblem}); e.g. '0 0/10 * * * ?'");
+        }
+
+        if (task.Schedule.IncrementalInterval < TimeSpan.FromMilliseconds(100) || task.Schedule.IncrementalInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{prefix}:Schedule:IncrementalInterval: '{Format(task.Schedule.IncrementalInterval)}' must be from 00:00:00.1 to 01:00:00");
+        }
+
+        if (double.IsNaN(task.Guards.MaxDeletionRatio) || task.Guards.MaxDeletionRatio < 0 || task.Guards.MaxDeletionRatio > 1)
+        {
+            errors.Add($"{prefix}:Guards:MaxDeletionRatio: '{task.Guards.MaxDeletionRatio.ToString(CultureInfo.InvariantCulture)}' must be from 0 to 1 (a share of the task's replicas)");
+        }
+
+        if (task.Guards.DeletionAllowance < 0)
+        {
+            errors.Add($"{prefix}:Guards:DeletionAllowance: '{task.Guards.DeletionAllowance}' must be 0 or more");
+        }
+
+        if (task.Config.VerifyDeadline <= TimeSpan.Zero || task.Config.VerifyDeadline > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{prefix}:Config:VerifyDeadline: '{Format(task.Config.VerifyDeadline)}' must be more than 0 and at most 00:10:00");
+        }
+    }
+
+    private static ClusterOptions? LookUpCluster(string key, string name, NacosSyncOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add($"{key}: missing; name one of the clusters: {Known(options)}");
+            return null;
+        }
+
+        if (!options.Clusters.TryGetValue(name, out var cluster))
+        {
+            errors.Add($"{key}: '{name}' is not a configured cluster; known clusters: {Known(options)}");
+            return null;
+        }
+
+        return cluster;
+    }
+
+    private static bool SharesAddress(ClusterOptions a, ClusterOptions b, out string shared)
+    {
+        var left = a.ServerAddresses.Select(s => ServerAddress.TryParse(s, out var p) ? p.Authority : s).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var address in b.ServerAddresses)
+        {
+            var authority = ServerAddress.TryParse(address, out var p) ? p.Authority : address;
+            if (left.Contains(authority))
+            {
+                shared = authority;
+                return true;
+            }
+        }
+
+        shared = "";
+        return false;
+    }
+
+    private static void ValidateDatabase(string key, DatabaseOptions database, bool required, List<string> errors)
+    {
+        var hasInline = !string.IsNullOrWhiteSpace(database.ConnectionString);
+        var hasFile = !string.IsNullOrWhiteSpace(database.ConnectionStringFile);
+        if (hasInline && hasFile)
+        {
+            errors.Add($"{key}: both ConnectionString and ConnectionStringFile are set; set one");
+        }
+        else if (!hasInline && !hasFile && required)
+        {
+            errors.Add($"{key}:ConnectionString: missing; set ConnectionString (or ConnectionStringFile, or NACOSSYNC__{key.Replace(":", "__", StringComparison.Ordinal)}__ConnectionString) to a MySQL database for NacosSync's state");
+        }
+    }
+
+    private static string Known(NacosSyncOptions options) =>
+        options.Clusters.Count == 0 ? "(none)" : string.Join(", ", options.Clusters.Keys.Order(StringComparer.Ordinal));
+
+    private static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Jobs;
+using NacosSync.Hosting.Metrics;
+using NacosSync.Hosting.State;
+
+namespace NacosSync.Hosting.Endpoints;
+
+/// <summary><c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and the token-protected admin API.</summary>
+internal static class DaemonEndpoints
+{
+    public static IEndpointRouteBuilder MapDaemonEndpoints(this IEndpointRouteBuilder app, NacosSyncOptions options, string? adminToken)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", (Readiness readiness) => readiness.NotReadyReason is { } reason
+            ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ready\n"));
+        app.MapGet("/metrics", async (PrometheusTextExporter exporter, OpenTelemetry.Metrics.MeterProvider _, CancellationToken cancellationToken) =>
+            Results.Text(await exporter.ScrapeAsync(cancellationToken), PrometheusTextExporter.ContentType));
+
+        app.MapPost("/admin/tasks/{task}/resync", async (string task, string? kind, bool? allowDeletions, HttpRequest request,
+            SyncJobExecutor executor, CancellationToken cancellationToken) =>
+        {
+            if (Authorize(request, adminToken) is { } denied)
+            {
+                return denied;
+            }
+
+            if (!options.Tasks.TryGetValue(task, out var taskOptions))
+            {
+                return Results.Problem($"no task named '{task}'; known tasks: {string.Join(", ", options.Tasks.Keys)}", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            var kinds = QuartzRegistration.EnabledKinds(taskOptions).ToList();
+            if (kind is not null && kind != "all")
+            {
+                kinds = kinds.Where(k => k.Name() == kind).ToList();
+                if (kinds.Count == 0)
+                {
+                    return Results.Problem($"task '{task}' does not sync '{kind}'; use naming, config or all", statusCode: StatusCodes.Status400BadRequest);
+                }
+            }
+
+            var results = new List<SyncRunResult>();
+            foreach (var k in kinds)
+            {
+                results.Add((await executor.RunAsync(task, k, SyncMode.Full, new SyncRunRequest(AllowDeletions: allowDeletions == true), cancellationToken))!);
+            }
+
+            return Results.Json(results.Select(AdminRunView.From));
+        });
+        return app;
+    }
+
+    private static IResult? Authorize(HttpRequest request, string? adminToken)
+    {
+        if (string.IsNullOrEmpty(adminToken))
+        {
+            return Results.Problem("the admin API is disabled: set Endpoint:AdminToken (or Endpoint:AdminTokenFile) to enable it", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        var given = header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? header[prefix.Length..].Trim() : "";
+        var ok = given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(adminToken));
+        return ok ? null : Results.Problem("missing or wrong admin token (Authorization: Bearer TOKEN)", statusCode: StatusCodes.Status401Unauthorized);
+    }
+}
+
+/// <summary>The admin API's JSON view of a run.</summary>
+internal sealed record AdminRunView(string Task, string Kind, string Mode, bool Succeeded, long Read, long Added, long Updated, long Removed,
+    long Refused, long Failed, long Drift, string? GuardTripped, IReadOnlyList<string> Errors, double DurationSeconds)
+{
+    public static AdminRunView From(SyncRunResult r) => new(r.TaskName, r.Kind.Name(), r.Mode.Name(), r.Succeeded, r.Read, r.Added, r.Updated,
+        r.Removed, r.Refused, r.Failed, r.Drift, r.GuardTripped, r.Errors.Select(e => $"{e.Stage.Name()}: {(e.Key is null ? "" : e.Key + ": ")}{e.Message}").ToList(),
+        r.Duration.TotalSeconds);
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Metrics;
+
+namespace NacosSync.Hosting.Jobs;
+
+/// <summary>
+/// Runs one task and kind through its <see cref="ISyncRunner"/>, one run at a time per task and
+/// kind (a full run waits for a running incremental one; an incremental run is skipped while a
+/// full one runs), records metrics, logs the outcome, and keeps the last result for the admin API.
+/// This is the loop boundary: a runner's unexpected exception is caught, logged and reported here.
+/// </summary>
+internal sealed partial class SyncJobExecutor
+{
+    private readonly Dictionary<SyncKind, ISyncRunner> _runners;
+    private readonly SyncRunMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<SyncJobExecutor> _logger;
+    private readonly ConcurrentDictionary<(string, SyncKind), SemaphoreSlim> _gates = new();
+    private readonly ConcurrentDictionary<(string, SyncKind, SyncMode), SyncRunResult> _lastResults = new();
+
+    public SyncJobExecutor(IEnumerable<ISyncRunner> runners, SyncRunMetrics metrics, TimeProvider timeProvider, ILogger<SyncJobExecutor> logger)
+    {
+        _runners = runners.ToDictionary(r => r.Kind);
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public bool HasRunner(SyncKind kind) => _runners.ContainsKey(kind);
+
+    public SyncRunResult? LastResult(string task, SyncKind kind, SyncMode mode) =>
+        _lastResults.TryGetValue((task, kind, mode), out var result) ? result : null;
+
+    /// <summary>Runs once; null when an incremental run was skipped because another run of the same task and kind is in progress.</summary>
+    public async Task<SyncRunResult?> RunAsync(string task, SyncKind kind, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd((task, kind), _ => new SemaphoreSlim(1, 1));
+        if (mode == SyncMode.Incremental)
+        {
+            if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken))
+            {
+                return null;
+            }
+        }
+        else
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            var result = await RunGuardedAsync(task, kind, mode, request, cancellationToken);
+            if (!request.DryRun)
+            {
+                _metrics.Record(result);
+                _lastResults[(task, kind, mode)] = result;
+            }
+
+            Log(result);
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<SyncRunResult> RunGuardedAsync(string task, SyncKind kind, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        if (!_runners.TryGetValue(kind, out var runner))
+        {
+            return Failed(SyncStage.ReadSource, $"no {kind.Name()} sync is available in this build");
+        }
+
+        try
+        {
+            return await runner.RunAsync(task, mode, request, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogRunCrashed(_logger, ex, task, kind.Name(), mode.Name());
+            return Failed(SyncStage.Write, $"the run stopped on an unexpected {ex.GetType().Name}: {ex.Message}");
+        }
+
+        SyncRunResult Failed(SyncStage stage, string message) => new()
+        {
+            TaskName = task,
+            Kind = kind,
+            Mode = mode,
+            Errors = [new SyncError(stage, message)],
+            Duration = _timeProvider.GetElapsedTime(started),
+        };
+    }
+
+    private void Log(SyncRunResult result)
+    {
+        var kind = result.Kind.Name();
+        var mode = result.Mode.Name();
+        if (result.GuardTripped is { } guard)
+        {
+            LogGuardTripped(_logger, result.TaskName, kind, mode, guard);
+        }
+
+        foreach (var error in result.Errors.Take(20))
+        {
+            LogRunError(_logger, result.TaskName, kind, mode, error.Stage.Name(), error.Key ?? "-", error.Message);
+        }
+
+        var changed = result.Added + result.Updated + result.Removed;
+        if (result.Mode == SyncMode.Full || changed > 0 || result.Errors.Count > 0)
+        {
+            LogRunFinished(_logger, result.TaskName, kind, mode, result.Read, result.Added, result.Updated, result.Removed,
+                result.Refused, result.Failed, result.Drift, (long)result.Duration.TotalMilliseconds);
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        Message = "Task {Task} {Kind} {Mode} run: read {Read}, added {Added}, updated {Updated}, removed {Removed}, refused {Refused}, failed {Failed}, drift {Drift}, {DurationMs} ms")]
+    private static partial void LogRunFinished(ILogger logger, string task, string kind, string mode, long read, long added, long updated, long removed, long refused, long failed, long drift, long durationMs);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Task {Task} {Kind} {Mode} run: guard refused deletions: {Reason}")]
+    private static partial void LogGuardTripped(ILogger logger, string task, string kind, string mode, string reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Task {Task} {Kind} {Mode} run: {Stage} error at {Key}: {Message}")]
+    private static partial void LogRunError(ILogger logger, string task, string kind, string mode, string stage, string key, string message);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Task {Task} {Kind} {Mode} run crashed")]
+    private static partial void LogRunCrashed(ILogger logger, Exception exception, string task, string kind, string mode);
+}

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Options;
+using NacosSync.Hosting.Endpoints;
+using NacosSync.Hosting.Jobs;
+using NacosSync.Hosting.Metrics;
+using NacosSync.Hosting.Options;
+using NacosSync.Hosting.State;
+using NacosSync.Storage.Database;
+using NacosSync.Storage.State;
+
+namespace NacosSync.Hosting;
+
+/// <summary>The composition root shared by the daemon (<c>nacos-sync run</c>) and the CLI's in-process commands.</summary>
+public static class NacosSyncHost
+{
+    /// <summary>Builds the daemon: options, state database, sync runners, Quartz jobs, metrics and the HTTP endpoint.</summary>
+    /// <exception cref="NacosSyncConfigurationException">The configuration cannot be used.</exception>
+    public static WebApplication BuildDaemon(IConfiguration configuration, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var options = NacosSyncConfiguration.Bind(configuration);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "nacos-sync" });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+        builder.WebHost.UseUrls(options.Endpoint.Url);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        AddSyncServices(builder.Services, configuration, options);
+        builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddHostedService<StateSchemaService>();
+        builder.Services.AddSyncJobs(options);
+
+        var app = builder.Build();
+        var adminToken = Secrets.Read(options.Endpoint.AdminToken, options.Endpoint.AdminTokenFile, "Endpoint:AdminToken");
+        app.MapDaemonEndpoints(options, adminToken);
+        var readiness = app.Services.GetRequiredService<Readiness>();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() => readiness.Started = true);
+        lifetime.ApplicationStopping.Register(() => readiness.Stopping = true);
+        var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
+        foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
+        {
+            foreach (var kind in QuartzRegistration.EnabledKinds(task))
+            {
+                runMetrics.Track(taskName, kind);
+            }
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Everything a sync run needs, without the scheduler and the HTTP endpoint: used by the daemon
+    /// and by the CLI's one-off commands (resync, plan, verify).
+    /// </summary>
+    public static IServiceCollection AddSyncServices(IServiceCollection services, IConfiguration configuration, NacosSyncOptions options)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IOptions<NacosSyncOptions>>(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton<IOptionsMonitor<NacosSyncOptions>>(new StaticOptionsMonitor<NacosSyncOptions>(options));
+        services.AddSingleton(_ => new SqlDatabase(
+            Secrets.Read(options.State.Database.ConnectionString, options.State.Database.ConnectionStringFile, "State:Database:ConnectionString")!));
+        services.AddSingleton<StateSchemaMigrator>();
+        services.AddSingleton<CheckpointStore>();
+        services.AddNacosSyncMetrics();
+        services.AddSingleton<SyncJobExecutor>();
+        SyncModules.Add(services, configuration);
+        return services;
+    }
+}
+
+/// <summary>Options that never change after start (the daemon reads its file once).</summary>
+internal sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+
+    public T Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}

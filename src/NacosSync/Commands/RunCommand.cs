@@ -1,0 +1,45 @@
+using System.CommandLine;
+using NacosSync.Hosting;
+using NacosSync.Hosting.Options;
+
+namespace NacosSync.Cli.Commands;
+
+/// <summary><c>nacos-sync run</c>: the daemon. Stops on SIGTERM / Ctrl-C, letting running jobs finish or stop at a safe point.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("run", "Run the sync daemon: scheduled full and incremental jobs, /healthz, /readyz, /metrics");
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                var path = NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption));
+                app = NacosSyncHost.BuildDaemon(NacosSyncConfiguration.Load(path));
+            }
+            catch (NacosSyncConfigurationException ex)
+            {
+                await error.WriteLineAsync($"nacos-sync: {ex.Message}");
+                return ExitCodes.UsageError;
+            }
+
+            try
+            {
+                await app.RunAsync(cancellationToken);
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or System.Net.Sockets.SocketException or IOException)
+            {
+                await error.WriteLineAsync($"nacos-sync: cannot start: {ex.Message}");
+                return ExitCodes.Unreachable;
+            }
+            finally
+            {
+                await app.DisposeAsync();
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Configuration;
+using NacosSync.Core.Options;
+using NacosSync.Hosting.Options;
+
+namespace NacosSync.Tests.Options;
+
+[TestFixture]
+internal sealed class ConfigurationTests
+{
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["Clusters:idc-a:ServerAddresses:0"] = "10.0.0.1:8848",
+        ["Clusters:idc-a:Database:ConnectionString"] = "Server=10.0.0.1;Database=nacos;User ID=n;Password=p",
+        ["Clusters:idc-b:ServerAddresses:0"] = "10.0.1.1:8848",
+        ["Clusters:idc-b:Database:ConnectionString"] = "Server=10.0.1.1;Database=nacos;User ID=n;Password=p",
+        ["Tasks:migrate:Source"] = "idc-a",
+        ["Tasks:migrate:Target"] = "idc-b",
+        ["State:Database:ConnectionString"] = "Server=10.0.2.1;Database=nacossync;User ID=s;Password=secret-state",
+    };
+
+    [Test]
+    public void A_complete_configuration_binds_with_the_documented_defaults()
+    {
+        var options = NacosSyncConfiguration.Bind(Build(Valid));
+
+        var task = options.Tasks["migrate"];
+        Assert.Multiple(() =>
+        {
+            Assert.That(task.Schedule.FullCron, Is.EqualTo("0 0/10 * * * ?"), "default full schedule");
+            Assert.That(task.Schedule.IncrementalInterval, Is.EqualTo(TimeSpan.FromSeconds(1)), "default incremental interval");
+            Assert.That(task.Guards.MaxDeletionRatio, Is.EqualTo(0.2), "default deletion cap");
+            Assert.That(task.Naming.ReplicaMode, Is.EqualTo(ReplicaMode.Ephemeral));
+            Assert.That(options.Endpoint.Url, Is.EqualTo("http://127.0.0.1:9898"));
+        });
+    }
+
+    [Test]
+    public void A_task_whose_source_is_its_target_is_refused_naming_the_key()
+    {
+        var errors = Errors(With(("Tasks:migrate:Target", "idc-a")));
+
+        Assert.That(errors, Does.Contain("Tasks:migrate:Target: 'idc-a' is the same cluster as Source; a task must copy between two different clusters"));
+    }
+
+    [Test]
+    public void Two_cluster_names_for_the_same_servers_are_refused_as_the_same_cluster()
+    {
+        var errors = Errors(With(("Clusters:idc-b:ServerAddresses:0", "http://10.0.0.1:8848")));
+
+        Assert.That(errors, Does.Contain("Tasks:migrate:Target: 'idc-b' and Source 'idc-a' share the server address 10.0.0.1:8848; a task must copy between two different clusters"));
+    }
+
+    [Test]
+    public void An_unknown_cluster_is_reported_with_the_known_ones()
+    {
+        var errors = Errors(With(("Tasks:migrate:Source", "idc-x")));
+
+        Assert.That(errors, Does.Contain("Tasks:migrate:Source: 'idc-x' is not a configured cluster; known clusters: idc-a, idc-b"));
+    }
+
+    [Test]
+    public void A_bad_cron_expression_names_the_key_the_value_and_an_example()
+    {
+        var errors = Errors(With(("Tasks:migrate:Schedule:FullCron", "every minute")));
+
+        Assert.That(errors, Has.One.StartsWith("Tasks:migrate:Schedule:FullCron: 'every minute' is not a Quartz cron expression").And.EndsWith("e.g. '0 0/10 * * * ?'"));
+    }
+
+    [Test]
+    public void A_value_of_the_wrong_type_names_its_key()
+    {
+        var errors = Errors(With(("Tasks:migrate:Schedule:IncrementalInterval", "soon")));
+
+        Assert.That(errors, Has.One.Contains("Tasks:migrate:Schedule:IncrementalInterval").And.Contains("TimeSpan"));
+    }
+
+    [Test]
+    public void A_misspelt_key_is_an_error_rather_than_silently_ignored()
+    {
+        var errors = Errors(With(("Tasks:migrate:Guards:MaxDeleteRatio", "0.5")));
+
+        Assert.That(errors, Has.One.Contains("MaxDeleteRatio"), "a typo in a guard must not leave the default in force unnoticed");
+    }
+
+    [Test]
+    public void An_unknown_top_level_key_is_reported()
+    {
+        var errors = Errors(With(("Task:migrate:Source", "idc-a")));
+
+        Assert.That(errors, Has.One.StartsWith("Task: unknown key"));
+    }
+
+    [Test]
+    public void Out_of_range_guards_and_intervals_are_reported_together()
+    {
+        var errors = Errors(With(("Tasks:migrate:Guards:MaxDeletionRatio", "1.5"), ("Tasks:migrate:Schedule:IncrementalInterval", "00:00:00.010")));
+
+        Assert.That(errors, Is.SupersetOf(new[]
+        {
+            "Tasks:migrate:Guards:MaxDeletionRatio: '1.5' must be from 0 to 1 (a share of the task's replicas)",
+            "Tasks:migrate:Schedule:IncrementalInterval: '00:00:00.0100000' must be from 00:00:00.1 to 01:00:00",
+        }));
+    }
+
+    [Test]
+    public void Database_mode_without_a_target_database_suggests_api_mode()
+    {
+        var settings = With();
+        settings.Remove("Clusters:idc-b:Database:ConnectionString");
+
+        var errors = Errors(settings);
+
+        Assert.That(errors, Does.Contain("Clusters:idc-b:Database: missing; task 'migrate' writes configs to the target database (Config:Mode Database); add one, or set Config:Mode to Api"));
+    }
+
+    [Test]
+    public void A_missing_state_database_is_reported_and_no_secret_is_echoed()
+    {
+        var settings = With(("Clusters:idc-a:Username", "nacos"), ("Clusters:idc-a:Password", "hunter2"));
+        settings.Remove("State:Database:ConnectionString");
+
+        var exception = Assert.Throws<NacosSyncConfigurationException>(() => NacosSyncConfiguration.Bind(Build(settings)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exception!.Errors, Has.One.StartsWith("State:Database:ConnectionString: missing"));
+            Assert.That(exception.Message, Does.Not.Contain("hunter2").And.Not.Contain("secret-state"), "validation messages must never carry secrets");
+        });
+    }
+
+    [Test]
+    public void A_missing_file_is_reported_with_how_to_name_one()
+    {
+        var exception = Assert.Throws<NacosSyncConfigurationException>(() => NacosSyncConfiguration.Load("/nonexistent/nacos-sync.json"));
+
+        Assert.That(exception!.Errors.Single(), Does.Contain("/nonexistent/nacos-sync.json").And.Contain("--config"));
+    }
+
+    [TestCase("10.0.0.1:8848", "http", "10.0.0.1", 8848)]
+    [TestCase("nacos.internal", "http", "nacos.internal", 8848)]
+    [TestCase("https://nacos.example.com", "https", "nacos.example.com", 8848)]
+    [TestCase("http://10.0.0.1:80", "http", "10.0.0.1", 80)]
+    public void Server_addresses_parse_with_nacos_default_port(string text, string scheme, string host, int port)
+    {
+        Assert.That(ServerAddress.TryParse(text, out var address), Is.True);
+        Assert.That(address, Is.EqualTo(new ServerAddress(scheme, host, port)));
+    }
+
+    [TestCase("")]
+    [TestCase("ftp://x:1")]
+    [TestCase("10.0.0.1:8848/nacos")]
+    public void Bad_server_addresses_do_not_parse(string text) =>
+        Assert.That(ServerAddress.TryParse(text, out _), Is.False);
+
+    private static Dictionary<string, string?> With(params (string Key, string? Value)[] changes)
+    {
+        var settings = new Dictionary<string, string?>(Valid);
+        foreach (var (key, value) in changes)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static IConfiguration Build(Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+    private static IReadOnlyList<string> Errors(Dictionary<string, string?> settings)
+    {
+        var exception = Assert.Throws<NacosSyncConfigurationException>(() => NacosSyncConfiguration.Bind(Build(settings)));
+        return exception!.Errors;
+    }
+}
