@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using NacosSync.Hosting;
 using NacosSync.Hosting.Options;
 
@@ -27,7 +28,8 @@ internal static class RunCommand
 
             try
             {
-                await app.RunAsync(cancellationToken);
+                await app.StartAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or System.Net.Sockets.SocketException or IOException)

@@ -1,0 +1,108 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NacosSync.IntegrationTests.Infrastructure;
+
+namespace NacosSync.IntegrationTests.Hosting;
+
+[TestFixture]
+internal sealed class DaemonHostTests
+{
+    [Test]
+    public async Task The_daemon_starts_serves_health_and_promtool_clean_metrics_and_stops_cleanly()
+    {
+        var state = await MariaDbServer.CreateDatabaseAsync("host");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
+            ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
+            ["Tasks:t:Source"] = "a",
+            ["Tasks:t:Target"] = "b",
+            ["Tasks:t:Config:Enabled"] = "false",
+            ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
+            ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
+            ["State:Database:ConnectionString"] = StateConnectionString(state),
+            ["Endpoint:Url"] = "http://127.0.0.1:0",
+        }).Build();
+
+        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+        var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+        var ready = await WaitForReadyAsync(http);
+        var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        var text = await metrics.Content.ReadAsStringAsync();
+        var (exitCode, lint) = await Promtool.RunAsync(text, "check", "metrics");
+        var stop = app.StopAsync();
+        var stopped = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(20))) == stop;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), "/healthz answers while the process lives");
+            Assert.That(ready, Is.EqualTo(HttpStatusCode.OK), "/readyz turns ready once state is migrated and the host started");
+            Assert.That(metrics.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
+            Assert.That(text, Does.Contain("nacossync_build_info{"), "build info is always exported");
+            Assert.That(text, Does.Contain("nacossync_sync_lag_seconds{kind=\"naming\",task=\"t\"} 0"), "each task's lag series exists from the start");
+            Assert.That(exitCode, Is.Zero, "promtool check metrics must accept /metrics:\n" + lint);
+            Assert.That(stopped, Is.True, "the host stops within 20 s");
+        });
+    }
+
+    [Test]
+    public async Task Admin_resync_is_refused_without_a_configured_token()
+    {
+        var state = await MariaDbServer.CreateDatabaseAsync("admin");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
+            ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
+            ["Tasks:t:Source"] = "a",
+            ["Tasks:t:Target"] = "b",
+            ["Tasks:t:Config:Enabled"] = "false",
+            ["Tasks:t:Enabled"] = "false",
+            ["State:Database:ConnectionString"] = StateConnectionString(state),
+            ["Endpoint:Url"] = "http://127.0.0.1:0",
+        }).Build();
+
+        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/tasks/t/resync");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "guess");
+        var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        await app.StopAsync();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "no token configured means the admin API is off, whatever the caller sends");
+        Assert.That(body, Does.Contain("Endpoint:AdminToken"), "the refusal says how to enable it");
+    }
+
+    internal static string StateConnectionString(NacosSync.Storage.Database.SqlDatabase database) =>
+        MariaDbServer.ConnectionString + ";Database=" + database.Description.Split('/')[1];
+
+    private static async Task<HttpStatusCode> WaitForReadyAsync(HttpClient http)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        HttpStatusCode status;
+        do
+        {
+            status = (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode;
+            if (status == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        return status;
+    }
+}
