@@ -1,0 +1,585 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Nacos;
+using NacosSync.Nacos.Naming;
+using NacosSync.Nacos.Transport;
+using NacosSync.Storage.State;
+
+namespace NacosSync.Hosting.Naming;
+
+/// <summary>
+/// The naming sync of one task: read source and target → map and diff (Core) → guard → apply →
+/// keep ephemeral replicas alive → checkpoint. Full runs re-read everything and repair any drift;
+/// incremental runs re-read only the services the <see cref="NamingChangeFeed"/> says changed.
+/// </summary>
+internal sealed partial class NamingSyncRunner : ISyncRunner
+{
+    public const string CheckpointKind = "naming";
+
+    private const int ReadConcurrency = 16;
+    private const int WriteConcurrency = 16;
+
+    private readonly IOptions<NacosSyncOptions> _options;
+    private readonly NacosClientFactory _clients;
+    private readonly HeartbeatKeeper _keeper;
+    private readonly CheckpointStore? _checkpoints;
+    private readonly NamingChangeFeed? _feed;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, TaskMemory> _memory = new(StringComparer.Ordinal);
+
+    public NamingSyncRunner(IOptions<NacosSyncOptions> options, NacosClientFactory clients, HeartbeatKeeper keeper, TimeProvider timeProvider,
+        ILogger<NamingSyncRunner> logger, CheckpointStore? checkpoints = null, NamingChangeFeed? feed = null)
+    {
+        _options = options;
+        _clients = clients;
+        _keeper = keeper;
+        _checkpoints = checkpoints;
+        _feed = feed;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public SyncKind Kind => SyncKind.Naming;
+
+    public async Task<SyncRunResult> RunAsync(string taskName, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = Stopwatch.GetTimestamp();
+        var run = new RunState(taskName, mode);
+        try
+        {
+            if (!_options.Value.Tasks.TryGetValue(taskName, out var task))
+            {
+                run.Error(SyncStage.ReadSource, $"Tasks:{taskName}: no such task");
+            }
+            else if (!task.Naming.Enabled)
+            {
+                // Nothing to do: naming is off for this task.
+            }
+            else if (string.Equals(task.Source, task.Target, StringComparison.Ordinal))
+            {
+                run.Error(SyncStage.ReadSource, $"Tasks:{taskName}: source and target are the same cluster '{task.Source}'; refusing to run");
+            }
+            else if (mode == SyncMode.Full || _feed is null)
+            {
+                await RunFullAsync(taskName, task, request, run, cancellationToken);
+            }
+            else
+            {
+                await RunIncrementalAsync(taskName, task, request, run, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogRunFailed(_logger, taskName, mode.Name(), ex);
+            run.Error(SyncStage.Write, $"unexpected: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        return run.Result(Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task RunFullAsync(string taskName, SyncTaskOptions task, SyncRunRequest request, RunState run, CancellationToken cancellationToken)
+    {
+        var owner = new ReplicaOwner(taskName, _clients.ClusterId(task.Source));
+        var mapper = new NamingMapper(owner, task);
+        var source = _clients.Naming(task.Source);
+        var target = _clients.Naming(task.Target);
+        var memory = _memory.GetOrAdd(taskName, _ => new TaskMemory());
+        var firstFullSyncDone = await LoadFirstFullSyncDoneAsync(taskName, memory, run, cancellationToken);
+
+        IReadOnlyList<string> sourceNamespaces;
+        try
+        {
+            sourceNamespaces = request.Namespace is { } only ? [only]
+                : mapper.ConfiguredSourceNamespaces.Count > 0 ? mapper.ConfiguredSourceNamespaces
+                : [.. (await source.ListNamespacesAsync(cancellationToken)).Select(n => n.Id)];
+        }
+        catch (NacosException ex)
+        {
+            run.Error(SyncStage.ReadSource, $"listing source namespaces failed: {ex.Message}");
+            return;
+        }
+
+        var changes = new List<NamingChange>();
+        var incomplete = new HashSet<string>(StringComparer.Ordinal);
+        var emptySource = new HashSet<string>(StringComparer.Ordinal);
+        var targetReads = new Dictionary<string, NamespaceSnapshot>(StringComparer.Ordinal);
+        var wantedByNamespace = new Dictionary<string, List<NamingInstance>>(StringComparer.Ordinal);
+        var ownedTotal = 0;
+        var complete = true;
+        var sourceServices = new List<ServiceSnapshot>();
+        foreach (var sourceNamespace in sourceNamespaces)
+        {
+            var targetNamespace = mapper.TargetNamespace(sourceNamespace);
+            var sourceRead = await ReadNamespaceAsync(source, sourceNamespace, defaultEphemeral: true, mapper.InScope, cancellationToken);
+            var targetRead = await ReadNamespaceAsync(target, targetNamespace, mapper.EphemeralReplicas, scope: null, cancellationToken);
+            run.Read += sourceRead.InstanceCount;
+            if (!targetRead.Complete)
+            {
+                // Without the target's view we cannot tell our replicas from native instances: write nothing here.
+                run.Error(SyncStage.ReadTarget, $"namespace '{targetNamespace}': {targetRead.Failure}", targetNamespace);
+                complete = false;
+                continue;
+            }
+
+            targetReads[targetNamespace] = targetRead;
+            if (!sourceRead.Complete)
+            {
+                run.Error(SyncStage.ReadSource, $"namespace '{sourceNamespace}': {sourceRead.Failure}", sourceNamespace);
+                incomplete.Add(targetNamespace);
+                complete = false;
+            }
+
+            sourceServices.AddRange(sourceRead.Services.Where(s => mapper.InScope(s.Key)));
+            var wanted = mapper.ToReplicas(sourceRead.Services).ToList();
+            wantedByNamespace[targetNamespace] = wanted;
+            var plan = NamingDiff.Compute(wanted, targetRead.Services.SelectMany(s => s.Instances), owner, compareHealth: true);
+            ownedTotal += plan.OwnedTotal;
+            if (sourceRead.Complete && sourceRead.InstanceCount == 0 && plan.OwnedTotal > 0)
+            {
+                emptySource.Add(targetNamespace);
+            }
+
+            foreach (var conflict in plan.Conflicts)
+            {
+                run.Conflicts++;
+                LogConflict(_logger, taskName, conflict.Wanted.Key);
+            }
+
+            changes.AddRange(plan.Changes);
+        }
+
+        run.Drift = changes.Count;
+        var guarded = NamingGuard.Apply(changes, new NamingGuardContext(incomplete, emptySource, ownedTotal, firstFullSyncDone, request.AllowDeletions), task.Guards);
+        if (guarded.Reason is { } reason)
+        {
+            run.Refused = guarded.Refused.Count;
+            if (guarded.Refused.Any(c => !incomplete.Contains(c.Namespace)))
+            {
+                // A failed read is already an error of its own; only the policy guards count as trips.
+                run.GuardTripped = reason;
+            }
+
+            LogGuard(_logger, taskName, guarded.Refused.Count, ownedTotal, reason);
+        }
+
+        run.Count(guarded.Allowed, guarded.Refused);
+        if (request.DryRun)
+        {
+            return;
+        }
+
+        var failed = await ApplyAsync(taskName, task.Target, target, guarded.Allowed, run, cancellationToken);
+
+        // Keep alive what should exist: wanted replicas written or unchanged, plus replicas whose removal was refused.
+        if (mapper.EphemeralReplicas)
+        {
+            foreach (var (targetNamespace, targetRead) in targetReads)
+            {
+                var keep = new Dictionary<InstanceAddress, NamingInstance>();
+                var conflicted = targetRead.Services.SelectMany(s => s.Instances).Where(i => !owner.Owns(i.Metadata)).Select(i => i.Key.Address).ToHashSet();
+                foreach (var replica in wantedByNamespace[targetNamespace])
+                {
+                    if (!conflicted.Contains(replica.Key.Address) && !failed.Contains(replica.Key.Address))
+                    {
+                        keep[replica.Key.Address] = replica;
+                    }
+                }
+
+                foreach (var refused in guarded.Refused.Where(r => r.Namespace == targetNamespace))
+                {
+                    keep.TryAdd(refused.Instance.Key.Address, refused.Instance);
+                }
+
+                _keeper.ReplaceNamespace(taskName, task.Target, targetNamespace, keep.Values);
+            }
+        }
+
+        memory.LastFullOwned = (int)(ownedTotal + run.Added - run.Removed);
+        if (complete && run.FailedCount == 0)
+        {
+            memory.FirstFullSyncDone = true;
+            await SaveCheckpointAsync(taskName, fullSyncCompleted: true, run, cancellationToken);
+        }
+
+        if (_feed is not null && complete && request.Namespace is null)
+        {
+            _feed.FullRunCompleted(taskName, sourceServices, sourceNamespaces, everyNamespace: mapper.ConfiguredSourceNamespaces.Count == 0);
+        }
+    }
+
+    private async Task RunIncrementalAsync(string taskName, SyncTaskOptions task, SyncRunRequest request, RunState run, CancellationToken cancellationToken)
+    {
+        var owner = new ReplicaOwner(taskName, _clients.ClusterId(task.Source));
+        var mapper = new NamingMapper(owner, task);
+        var source = _clients.Naming(task.Source);
+        var target = _clients.Naming(task.Target);
+        var memory = _memory.GetOrAdd(taskName, _ => new TaskMemory());
+        var firstFullSyncDone = await LoadFirstFullSyncDoneAsync(taskName, memory, run, cancellationToken);
+        var batch = await _feed!.TakeAsync(taskName, task, source, cancellationToken);
+        if (batch.Services.Count == 0)
+        {
+            run.OldestPending = batch.OldestPending;
+            return;
+        }
+
+        var changes = new List<NamingChange>();
+        var incomplete = new HashSet<string>(StringComparer.Ordinal);
+        var done = new List<ServiceKey>();
+        var readServices = new ConcurrentBag<(ServiceKey Source, ServiceInstancesRead? Read, bool Changed, string? Error)>();
+        await Parallel.ForEachAsync(batch.Services, new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken }, async (service, ct) =>
+        {
+            try
+            {
+                var (read, changed) = await _feed.ListAndSubscribeAsync(taskName, source, service, ct);
+                readServices.Add((service, read, changed, null));
+            }
+            catch (NacosException ex)
+            {
+                readServices.Add((service, null, false, ex.Message));
+            }
+        });
+
+        foreach (var (sourceService, read, changed, error) in readServices)
+        {
+            if (request.Namespace is { } only && sourceService.Namespace != only)
+            {
+                continue;
+            }
+
+            var targetService = mapper.ToTarget(sourceService);
+            if (read is null)
+            {
+                run.Error(SyncStage.ReadSource, $"service {sourceService}: {error}", sourceService.ToString());
+                incomplete.Add(targetService.Namespace);
+                continue;
+            }
+
+            run.Read += read.Service.Instances.Count;
+            if (!changed)
+            {
+                done.Add(sourceService); // the same answer as last applied: the target needs no look
+                continue;
+            }
+
+            ServiceInstancesRead targetRead;
+            try
+            {
+                targetRead = await target.ListInstancesAsync(targetService, cancellationToken);
+            }
+            catch (NacosException ex)
+            {
+                run.Error(SyncStage.ReadTarget, $"service {targetService}: {ex.Message}", targetService.ToString());
+                continue;
+            }
+
+            var wanted = mapper.InScope(sourceService) ? mapper.ToReplicas([read.Service]).ToList() : [];
+
+            // instance/list hides disabled instances on both sides: a disabled source instance is not
+            // visible here, so an incremental run never removes; the full run (catalog) decides removals.
+            var plan = NamingDiff.Compute(wanted, targetRead.Service.Instances, owner, compareHealth: true);
+            changes.AddRange(plan.Changes.Where(c => c.Kind != NamingChangeKind.Remove || CanRemoveIncrementally(c, read)));
+            done.Add(sourceService);
+        }
+
+        var guarded = NamingGuard.Apply(changes, new NamingGuardContext(incomplete, new HashSet<string>(), Math.Max(memory.LastFullOwned, 0), firstFullSyncDone, request.AllowDeletions), task.Guards);
+        if (guarded.Reason is { } reason)
+        {
+            run.Refused = guarded.Refused.Count;
+            run.GuardTripped = guarded.Refused.Any(c => !incomplete.Contains(c.Namespace)) ? reason : null;
+            LogGuard(_logger, taskName, guarded.Refused.Count, memory.LastFullOwned, reason);
+        }
+
+        run.Count(guarded.Allowed, guarded.Refused);
+        if (request.DryRun)
+        {
+            return;
+        }
+
+        var failed = await ApplyAsync(taskName, task.Target, target, guarded.Allowed, run, cancellationToken);
+        if (mapper.EphemeralReplicas)
+        {
+            foreach (var change in guarded.Allowed.Where(c => c.Kind != NamingChangeKind.Remove && !failed.Contains(c.Instance.Key.Address)))
+            {
+                _keeper.Track(taskName, task.Target, change.Instance);
+            }
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        foreach (var service in done)
+        {
+            if (batch.ChangedAt.TryGetValue(service, out var at) && run.FailedCount == 0)
+            {
+                run.Latencies.Add(Math.Max(0, (now - at).TotalSeconds));
+            }
+        }
+
+        _feed.Completed(taskName, run.FailedCount == 0 ? done : []);
+        run.OldestPending = _feed.OldestPending(taskName);
+    }
+
+    /// <summary>
+    /// In an incremental run a replica is removed only when its source instance is surely gone:
+    /// the list answer hides disabled instances, so a replica mirroring a disabled instance is left
+    /// to the full run, which reads the catalog.
+    /// </summary>
+    private static bool CanRemoveIncrementally(NamingChange change, ServiceInstancesRead read) =>
+        read.IncludesDisabled || change.Current is { Enabled: true };
+
+    private async Task<bool> LoadFirstFullSyncDoneAsync(string taskName, TaskMemory memory, RunState run, CancellationToken cancellationToken)
+    {
+        if (memory.FirstFullSyncDone || _checkpoints is null)
+        {
+            return memory.FirstFullSyncDone;
+        }
+
+        try
+        {
+            var checkpoint = await _checkpoints.LoadAsync(taskName, CheckpointKind, cancellationToken);
+            memory.FirstFullSyncDone = checkpoint?.FullSyncAt is not null;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            // Unknown means "not yet": deletions wait, everything else goes on.
+            run.Error(SyncStage.ReadTarget, $"loading the checkpoint failed: {ex.Message}");
+        }
+
+        return memory.FirstFullSyncDone;
+    }
+
+    private async Task SaveCheckpointAsync(string taskName, bool fullSyncCompleted, RunState run, CancellationToken cancellationToken)
+    {
+        if (_checkpoints is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _checkpoints.SaveAsync(taskName, CheckpointKind, position: null, fullSyncCompleted, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            run.Error(SyncStage.Write, $"saving the checkpoint failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>Reads one namespace: the catalog in one call where the version has it, else list + instances with bounded concurrency.</summary>
+    private static async Task<NamespaceSnapshot> ReadNamespaceAsync(NacosNamingClient client, string ns, bool defaultEphemeral, Func<ServiceKey, bool>? scope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await client.ReadCatalogAsync(ns, defaultEphemeral, cancellationToken) is { } catalog)
+            {
+                return new NamespaceSnapshot(ns, true, catalog);
+            }
+
+            var services = await client.ListServicesAsync(ns, cancellationToken);
+            var reads = new ConcurrentBag<ServiceSnapshot>();
+            await Parallel.ForEachAsync(services.Where(s => scope is null || scope(s)),
+                new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken },
+                async (service, ct) => reads.Add((await client.ListInstancesAsync(service, ct)).Service));
+            return new NamespaceSnapshot(ns, true, [.. reads]);
+        }
+        catch (NacosException ex)
+        {
+            return NamespaceSnapshot.Failed(ns, ex.Message);
+        }
+    }
+
+    /// <summary>Applies allowed changes with bounded concurrency; returns the addresses whose write failed.</summary>
+    private async Task<HashSet<InstanceAddress>> ApplyAsync(string taskName, string targetCluster, NacosNamingClient target, IReadOnlyList<NamingChange> changes,
+        RunState run, CancellationToken cancellationToken)
+    {
+        var failed = new ConcurrentDictionary<InstanceAddress, bool>();
+        var mixingReported = new ConcurrentDictionary<ServiceKey, bool>();
+        await Parallel.ForEachAsync(changes, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (change, ct) =>
+        {
+            try
+            {
+                await ApplyOneAsync(taskName, target, change, ct);
+                run.Applied(change.Kind);
+            }
+            catch (NacosRejectedException ex) when (ex.ServerMessage.Contains("can't register", StringComparison.Ordinal))
+            {
+                failed[change.Instance.Key.Address] = true;
+                run.Failed();
+                var service = change.Instance.Key.Service;
+                if (mixingReported.TryAdd(service, true))
+                {
+                    var message = $"service {service} in '{targetCluster}' holds the other kind of instance; Nacos 2.x does not mix ephemeral and persistent "
+                        + $"instances in one service, so its replicas cannot be written (server: {ex.ServerMessage}). Remove the target service or change Naming:ReplicaMode.";
+                    run.Error(SyncStage.Write, message, service.ToString());
+                    LogMixing(_logger, taskName, service, ex.ServerMessage);
+                }
+            }
+            catch (NacosException ex)
+            {
+                failed[change.Instance.Key.Address] = true;
+                run.Failed();
+                run.Error(SyncStage.Write, $"{change.Kind} {change.Instance.Key}: {ex.Message}", change.Instance.Key.ToString());
+            }
+        });
+
+        return [.. failed.Keys];
+    }
+
+    private async Task ApplyOneAsync(string taskName, NacosNamingClient target, NamingChange change, CancellationToken cancellationToken)
+    {
+        var replica = change.Instance;
+        switch (change.Kind)
+        {
+            case NamingChangeKind.Add:
+                await target.RegisterAsync(replica, cancellationToken);
+                await MirrorPersistentHealthAsync(target, replica, current: null, cancellationToken);
+                break;
+            case NamingChangeKind.Update:
+                var current = change.Current!;
+                if (current.Ephemeral != replica.Ephemeral)
+                {
+                    _keeper.Untrack(taskName, current.Key);
+                    await target.DeregisterAsync(current, cancellationToken);
+                }
+
+                await target.RegisterAsync(replica, cancellationToken);
+
+                // A hand-made overlay (PUT) outlives re-registration: overwrite it with the wanted values.
+                if (current.Ephemeral == replica.Ephemeral && (Math.Abs(current.Weight - replica.Weight) > 1e-6 || current.Enabled != replica.Enabled
+                    || !NamingInstance.MetadataEquals(current.Metadata, replica.Metadata)))
+                {
+                    await target.UpdateAsync(replica, cancellationToken);
+                }
+
+                await MirrorPersistentHealthAsync(target, replica, current, cancellationToken);
+                break;
+            case NamingChangeKind.Remove:
+                // Stop beating first: a beat after the deregistration would bring the replica back.
+                _keeper.Untrack(taskName, replica.Key);
+                await target.DeregisterAsync(replica, cancellationToken);
+                break;
+        }
+    }
+
+    private static async Task MirrorPersistentHealthAsync(NacosNamingClient target, NamingInstance replica, NamingInstance? current, CancellationToken cancellationToken)
+    {
+        if (!replica.Ephemeral && (current is null ? !replica.Healthy : current.Healthy != replica.Healthy))
+        {
+            await target.SetHealthAsync(replica, cancellationToken);
+        }
+    }
+
+    /// <summary>What a runner remembers about a task between runs (in memory; the checkpoint is the durable part).</summary>
+    private sealed class TaskMemory
+    {
+        public bool FirstFullSyncDone { get; set; }
+
+        public int LastFullOwned { get; set; }
+    }
+
+    /// <summary>Counters of one run, safe to bump from parallel writes.</summary>
+    private sealed class RunState(string taskName, SyncMode mode)
+    {
+        private readonly ConcurrentQueue<SyncError> _errors = new();
+        private readonly ConcurrentDictionary<string, long[]> _namespaces = new(StringComparer.Ordinal);
+        private long _added;
+        private long _updated;
+        private long _removed;
+        private long _failed;
+
+        public long Read { get; set; }
+
+        public long Drift { get; set; }
+
+        public long Refused { get; set; }
+
+        public int Conflicts { get; set; }
+
+        public string? GuardTripped { get; set; }
+
+        public DateTimeOffset? OldestPending { get; set; }
+
+        public List<double> Latencies { get; } = [];
+
+        public long Added => Interlocked.Read(ref _added);
+
+        public long Removed => Interlocked.Read(ref _removed);
+
+        public long FailedCount => Interlocked.Read(ref _failed);
+
+        public void Error(SyncStage stage, string message, string? key = null) => _errors.Enqueue(new SyncError(stage, message, key));
+
+        public void Failed() => Interlocked.Increment(ref _failed);
+
+        public void Applied(NamingChangeKind kind)
+        {
+            switch (kind)
+            {
+                case NamingChangeKind.Add:
+                    Interlocked.Increment(ref _added);
+                    break;
+                case NamingChangeKind.Update:
+                    Interlocked.Increment(ref _updated);
+                    break;
+                default:
+                    Interlocked.Increment(ref _removed);
+                    break;
+            }
+        }
+
+        /// <summary>Per-namespace planned counts (added, updated, removed, refused).</summary>
+        public void Count(IEnumerable<NamingChange> allowed, IEnumerable<NamingChange> refused)
+        {
+            foreach (var change in allowed)
+            {
+                _namespaces.GetOrAdd(change.Namespace, _ => new long[4])[(int)change.Kind]++;
+            }
+
+            foreach (var change in refused)
+            {
+                _namespaces.GetOrAdd(change.Namespace, _ => new long[4])[3]++;
+            }
+        }
+
+        public SyncRunResult Result(TimeSpan duration) => new()
+        {
+            TaskName = taskName,
+            Kind = SyncKind.Naming,
+            Mode = mode,
+            Read = Read,
+            Added = Added,
+            Updated = Interlocked.Read(ref _updated),
+            Removed = Removed,
+            Refused = Refused,
+            Failed = FailedCount,
+            Drift = Drift,
+            GuardTripped = GuardTripped,
+            Errors = [.. _errors],
+            Namespaces = [.. _namespaces.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => new NamespaceCounts(n.Key, n.Value[0], n.Value[1], n.Value[2], n.Value[3]))],
+            ChangeLatencies = [.. Latencies],
+            OldestPendingChange = OldestPending,
+            Duration = duration,
+        };
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Task {Task}: naming {Mode} run failed")]
+    private static partial void LogRunFailed(ILogger logger, string task, string mode, Exception exception);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Task {Task}: deletion guard held back {Refused} removal(s) of {Owned} owned replicas: {Reason}")]
+    private static partial void LogGuard(ILogger logger, string task, int refused, int owned, string reason);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Task {Task}: {Replica} not written: an instance this task does not own holds that address in the target")]
+    private static partial void LogConflict(ILogger logger, string task, InstanceKey replica);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Task {Task}: service {Service} cannot take these replicas (2.x no-mixing rule): {ServerMessage}")]
+    private static partial void LogMixing(ILogger logger, string task, ServiceKey service, string serverMessage);
+}
