@@ -49,7 +49,8 @@ public sealed record SyncRunResult
 }
 
 /// <summary>One error of a run.</summary>
-public sealed record SyncError(SyncStage Stage, string Message, string? Key = null);
+/// <param name="Unreachable">True when a cluster or database could not be reached at all (the CLI's exit code 4).</param>
+public sealed record SyncError(SyncStage Stage, string Message, string? Key = null, bool Unreachable = false);
 
 /// <summary>Planned or applied changes in one namespace.</summary>
 public sealed record NamespaceCounts(string Namespace, long Added, long Updated, long Removed, long Refused);
