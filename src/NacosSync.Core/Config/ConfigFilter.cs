@@ -64,6 +64,10 @@ public sealed class ConfigKeyFilter(ConfigFilter groups, ConfigFilter dataIds)
 {
     public static ConfigKeyFilter All { get; } = new(ConfigFilter.All, ConfigFilter.All);
 
+    public ConfigFilter Groups => groups;
+
+    public ConfigFilter DataIds => dataIds;
+
     public static ConfigKeyFilter From(ConfigSyncOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

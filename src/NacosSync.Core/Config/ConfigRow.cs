@@ -37,8 +37,23 @@ public sealed record ConfigDigest(ConfigKey Key, string Md5, ConfigAttributes At
 /// <summary>A whole config as read from the source, ready to be written.</summary>
 public sealed record ConfigRow(ConfigKey Key, string Content, ConfigAttributes Attributes)
 {
-    /// <summary>The md5 Nacos stores for this content (lowercase hex of its UTF-8 bytes).</summary>
-    public string Md5 { get; } = ConfigMd5.Of(Content);
+    private (string Content, string Md5)? _md5;
+
+    /// <summary>The md5 Nacos stores for this content (lowercase hex of its UTF-8 bytes); computed once per content, also across <c>with</c> copies.</summary>
+    public string Md5
+    {
+        get
+        {
+            if (_md5 is { } cached && ReferenceEquals(cached.Content, Content))
+            {
+                return cached.Md5;
+            }
+
+            var md5 = ConfigMd5.Of(Content);
+            _md5 = (Content, md5);
+            return md5;
+        }
+    }
 
     public ConfigDigest Digest => new(Key, Md5, Attributes);
 }

@@ -108,6 +108,7 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
 
     private async Task<ConfigWriteOutcome> UpsertCoreAsync(DbConnection connection, DbTransaction transaction, ConfigRow row, CancellationToken cancellationToken)
     {
+        row = row with { Attributes = row.Attributes with { Tags = ConfigAttributes.NormalizeTags(row.Attributes.Tags) } };
         var existing = await LockAsync(connection, transaction, row.Key, cancellationToken);
         if (existing is not null && !existing.Exact(row.Key))
         {

@@ -19,6 +19,14 @@ internal sealed class ConfigCoreTests
     }
 
     [Test]
+    public void A_row_copied_with_new_content_reports_the_md5_of_the_new_content()
+    {
+        var row = new ConfigRow(new ConfigKey("", "G", "d"), "one", ConfigAttributes.Empty);
+        _ = row.Md5;
+        Assert.That((row with { Content = "two" }).Md5, Is.EqualTo(ConfigMd5.Of("two")), "a stale md5 would make the writer skip the update");
+    }
+
+    [Test]
     public void Tags_compare_equal_whatever_their_order_and_spacing()
     {
         Assert.That(ConfigAttributes.NormalizeTags(" b,a ,,b"), Is.EqualTo("a,b"), "sorted, trimmed, de-duplicated");

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NacosSync.Core.Sync;
+using NacosSync.Storage.Config;
+using NacosSync.Storage.Database;
+
+namespace NacosSync.Hosting.Config;
+
+/// <summary>Registers config sync.</summary>
+internal static class ConfigSyncServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the config <see cref="ISyncRunner"/>. Expects <see cref="Storage.State.CheckpointStore"/>,
+    /// the state <see cref="SqlDatabase"/>, <see cref="TimeProvider"/>, the options monitor and logging in DI.
+    /// </summary>
+    public static IServiceCollection AddConfigSync(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IConfigEndpointsProvider, ConfigEndpointsProvider>();
+        services.TryAddSingleton(sp => new ConfigOwnershipLedger(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<ConfigSyncRunner>();
+        services.AddSingleton<ISyncRunner>(sp => sp.GetRequiredService<ConfigSyncRunner>());
+        return services;
+    }
+}

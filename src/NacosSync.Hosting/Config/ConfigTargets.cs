@@ -1,0 +1,124 @@
+using NacosSync.Core.Config;
+using NacosSync.Nacos.Config;
+using NacosSync.Nacos.Transport;
+using NacosSync.Storage.Config;
+
+namespace NacosSync.Hosting.Config;
+
+/// <summary>
+/// The target of a config task: its database (database mode) or its config API (API mode). Both
+/// read digests in <see cref="ConfigKeyComparer"/> order and write one key at a time.
+/// </summary>
+internal interface IConfigTarget
+{
+    /// <summary>Whether written rows must be pushed into the nodes' caches (database mode) before they can be verified.</summary>
+    bool NeedsCacheRefresh { get; }
+
+    IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep, CancellationToken cancellationToken);
+
+    Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken);
+
+    /// <param name="row">The source row, under its target key.</param>
+    /// <param name="current">What the target held when diffed (its md5 is the API mode's <c>casMd5</c>).</param>
+    Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken);
+
+    /// <summary>Deletes; <see cref="ConfigDeleteResult.ThroughApi"/> says whether the server propagated it to every node itself.</summary>
+    Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken);
+}
+
+internal sealed record ConfigDeleteResult(ConfigWriteResult Result, bool ThroughApi);
+
+/// <summary>
+/// Database mode: rows written like Nacos writes them; deletes go through the target's config API
+/// first (the server removes the key from every node's cache and writes the <c>D</c> history row),
+/// falling back to a direct delete with a <c>D</c> row when the API refuses.
+/// </summary>
+internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api) : IConfigTarget
+{
+    public bool NeedsCacheRefresh => true;
+
+    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep, CancellationToken cancellationToken) =>
+        rows.ReadDigestsAsync(segment.TargetTenant, segment.TargetGroup, segment.ExcludedTargetGroups, keep, cancellationToken);
+
+    public Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken) => rows.ReadDigestAsync(key, cancellationToken);
+
+    public Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken) => writer.UpsertAsync(row, cancellationToken);
+
+    public async Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await api.DeleteAsync(key, cancellationToken);
+            return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
+        }
+        catch (NacosException)
+        {
+            return new ConfigDeleteResult(await writer.DeleteAsync(key, cancellationToken), ThroughApi: false);
+        }
+    }
+}
+
+/// <summary>
+/// API mode, for targets whose database cannot be reached: digests from the search API (a tenant at
+/// a time, sorted here), writes by publish (<c>casMd5</c> = the md5 read, so a concurrent edit in
+/// the target is not overwritten) and delete.
+/// </summary>
+internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
+{
+    private const int SearchPageSize = 500;
+
+    public bool NeedsCacheRefresh => false;
+
+    public async IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var all = await api.SearchTenantAsync(segment.TargetTenant, SearchPageSize, cancellationToken);
+        var selected = all
+            .Where(c => segment.TargetGroup is null ? !segment.ExcludedTargetGroups.Contains(c.Key.Group) : c.Key.Group == segment.TargetGroup)
+            .Where(c => keep(c.Key.Group, c.Key.DataId))
+            .Select(c => new ConfigDigest(c.Key, ConfigMd5.Of(c.Content), ApiAttributes(c.Type)))
+            .Order(Comparer<ConfigDigest>.Create((a, b) => ConfigKeyComparer.Instance.Compare(a.Key, b.Key)));
+        foreach (var digest in selected)
+        {
+            yield return digest;
+        }
+    }
+
+    public async Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken)
+    {
+        var served = await api.GetAsync(key, cancellationToken);
+        return served is null ? null : new ConfigDigest(key, ConfigMd5.Of(served.Content), ApiAttributes(served.Type ?? ""));
+    }
+
+    public async Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await api.PublishAsync(row, current?.Md5, cancellationToken);
+            return new ConfigWriteResult(row.Key, current is null ? ConfigWriteOutcome.Inserted : ConfigWriteOutcome.Updated);
+        }
+        catch (ConfigCasConflictException ex)
+        {
+            return new ConfigWriteResult(row.Key, ConfigWriteOutcome.Failed, ex.Message);
+        }
+        catch (NacosRejectedException ex) when (!ex.IsServerError)
+        {
+            return new ConfigWriteResult(row.Key, ConfigWriteOutcome.NotStorable, ex.ServerMessage);
+        }
+    }
+
+    public async Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken)
+    {
+        await api.DeleteAsync(key, cancellationToken);
+        return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
+    }
+
+    /// <summary>
+    /// A node's read answers content and type only (not appName, desc, tags or the encrypted data key),
+    /// so API mode compares content and type; an empty type counts as <c>text</c>, what Nacos stores.
+    /// The source digest is trimmed the same way (<see cref="ForApi"/>).
+    /// </summary>
+    public static ConfigAttributes ApiAttributes(string type) => new(type.Length == 0 ? "text" : type, "", "", "", "");
+
+    public static ConfigDigest ForApi(ConfigDigest source) => source with { Attributes = ApiAttributes(source.Attributes.Type) };
+}

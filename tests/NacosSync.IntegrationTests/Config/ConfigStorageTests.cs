@@ -1,0 +1,177 @@
+using Dapper;
+using NacosSync.Core.Config;
+using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.Sandbox;
+using NacosSync.Storage.Config;
+using NacosSync.Storage.Database;
+using KeyColumn = NacosSync.Storage.Config.EncryptedDataKeyColumn;
+
+namespace NacosSync.IntegrationTests.Config;
+
+[TestFixture]
+internal sealed class ConfigStorageTests
+{
+    private static async Task<(SqlDatabase Database, ConfigSchema Schema)> CreateAsync(NacosVersionProfile profile)
+    {
+        var database = await MariaDbServer.CreateDatabaseAsync("cfgstore");
+        await NacosSchema.CreateAsync(database, profile, CancellationToken.None);
+        return (database, await ConfigSchema.DetectAsync(database, CancellationToken.None));
+    }
+
+    private static ConfigRow Row(string dataId, string content, string tenant = "", string group = "DEFAULT_GROUP", string tags = "", string key = "") =>
+        new(new ConfigKey(tenant, group, dataId), content, new ConfigAttributes("yaml", "app", "desc", tags, key));
+
+    [TestCase(NacosVersionProfile.V1_4, KeyColumn.None, true, false, "1.4-2.0")]
+    [TestCase(NacosVersionProfile.V2_2_0, KeyColumn.Required, true, false, "2.1-2.3")]
+    [TestCase(NacosVersionProfile.V2_4, KeyColumn.WithDefault, true, false, "2.4-2.5.0")]
+    [TestCase(NacosVersionProfile.V3_0, KeyColumn.WithDefault, false, true, "2.5.1+/3.0")]
+    public async Task The_schema_line_is_detected_from_columns_and_tables(NacosVersionProfile profile, KeyColumn key, bool betaAndTag, bool gray, string line)
+    {
+        var (_, schema) = await CreateAsync(profile);
+        Assert.Multiple(() =>
+        {
+            Assert.That(schema.EncryptedDataKey, Is.EqualTo(key), "encrypted_data_key column shape");
+            Assert.That(schema.HasBetaAndTag, Is.EqualTo(betaAndTag), "beta/tag tables");
+            Assert.That(schema.HasGray, Is.EqualTo(gray), "gray table");
+            Assert.That(schema.Line, Is.EqualTo(line), "the line reported in logs and errors");
+            Assert.That(ConfigSchema.Unsupported(schema, schema), Is.Empty, "every Nacos profile is supported against itself");
+        });
+    }
+
+    [Test]
+    public async Task A_database_without_nacos_tables_is_reported_unsupported()
+    {
+        var empty = await MariaDbServer.CreateDatabaseAsync("cfgempty");
+        var (_, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        var problems = ConfigSchema.Unsupported(schema, await ConfigSchema.DetectAsync(empty, CancellationToken.None));
+        Assert.That(problems, Has.Some.Contains("target database has no config_info"), "the message names the side and the table");
+    }
+
+    [Test]
+    public async Task Writes_set_md5_the_target_clock_tags_and_one_history_row_per_change_like_nacos()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        var writer = new ConfigRowWriter(database, schema);
+        var store = new ConfigRowStore(database, schema);
+        var row = Row("app.yaml", "a: 1\n中文 😀", tags: "b,a", key: "edk");
+
+        var inserted = await writer.UpsertAsync(row, CancellationToken.None);
+        var again = await writer.UpsertAsync(row, CancellationToken.None);
+        var updated = await writer.UpsertAsync(row with { Content = "a: 2" }, CancellationToken.None);
+        var read = (await store.ReadRowsAsync([row.Key], CancellationToken.None))[row.Key];
+        var deleted = await writer.DeleteAsync(row.Key, CancellationToken.None);
+
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        var history = (await connection.QueryAsync<(string Op, string Content, long Id)>(
+            "SELECT TRIM(op_type), content, id FROM his_config_info ORDER BY nid")).ToList();
+        var drift = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM config_info");
+        Assert.Multiple(() =>
+        {
+            Assert.That((inserted.Outcome, again.Outcome, updated.Outcome, deleted.Outcome),
+                Is.EqualTo((ConfigWriteOutcome.Inserted, ConfigWriteOutcome.Unchanged, ConfigWriteOutcome.Updated, ConfigWriteOutcome.Deleted)),
+                "an identical second write changes nothing");
+            Assert.That(read.Content, Is.EqualTo("a: 2"), "content stored");
+            Assert.That(read.Attributes.Tags, Is.EqualTo("a,b"), "tags in config_tags_relation");
+            Assert.That(read.Attributes.EncryptedDataKey, Is.EqualTo("edk"), "encrypted_data_key carried over");
+            Assert.That(history.Select(h => h.Op), Is.EqualTo(new[] { "I", "U", "D" }), "one history row per change, none for the unchanged write");
+            Assert.That(history[1].Content, Is.EqualTo(row.Content), "U rows hold the old content");
+            Assert.That(history[2].Content, Is.EqualTo("a: 2"), "D rows hold the deleted content");
+            Assert.That(history[0].Id, Is.Zero, "I rows have id 0 as in Nacos");
+            Assert.That(drift, Is.Zero, "the delete removed the row");
+        });
+    }
+
+    [Test]
+    public async Task Md5_and_gmt_modified_come_from_the_content_and_the_target_database_clock()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        var row = Row("x", "ünïcödé");
+        await new ConfigRowWriter(database, schema).UpsertAsync(row, CancellationToken.None);
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        var (md5, dbMd5, ageSeconds) = await connection.QuerySingleAsync<(string, string, long)>(
+            "SELECT md5, MD5(content), TIMESTAMPDIFF(SECOND, gmt_modified, NOW()) FROM config_info");
+        Assert.Multiple(() =>
+        {
+            Assert.That(md5, Is.EqualTo(dbMd5), "our md5 agrees with MySQL's MD5(content), i.e. UTF-8 bytes");
+            Assert.That(ageSeconds, Is.InRange(0, 5), "gmt_modified is the target's NOW()");
+        });
+    }
+
+    [Test]
+    public async Task A_row_the_target_cannot_store_is_reported_by_key_and_the_rest_of_the_batch_is_written()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            // Nacos ships utf8 (3-byte) tables: a 4-byte character does not fit.
+            await connection.ExecuteAsync("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
+        }
+
+        var writer = new ConfigRowWriter(database, schema);
+        var results = new List<ConfigWriteResult>();
+        foreach (var row in new[] { Row("a", "fine"), Row("b", "emoji 😀"), Row("c", "also fine") })
+        {
+            results.Add(await writer.UpsertAsync(row, CancellationToken.None));
+        }
+
+        var stored = await new ConfigRowStore(database, schema).ReadRowsAsync(
+            [new ConfigKey("", "DEFAULT_GROUP", "a"), new ConfigKey("", "DEFAULT_GROUP", "b"), new ConfigKey("", "DEFAULT_GROUP", "c")], CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Is.EqualTo(new[] { ConfigWriteOutcome.Inserted, ConfigWriteOutcome.NotStorable, ConfigWriteOutcome.Inserted }),
+                "only the 4-byte row fails");
+            Assert.That(results[1].Key.DataId, Is.EqualTo("b"), "the failure names its key");
+            Assert.That(stored.Keys.Select(k => k.DataId).Order(), Is.EqualTo(new[] { "a", "c" }), "nothing else is lost");
+        });
+    }
+
+    [Test]
+    public async Task Digests_stream_in_utf8_byte_order_across_pages_with_odd_keys_and_contents()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        var writer = new ConfigRowWriter(database, schema);
+        string[] dataIds = ["b", "a", "A", "a.b", "a-b", "z", "\uE000", "😀", "中", "a b", "_x", "9"];
+        var big = new string('x', 5 * 1024 * 1024) + "末";
+        foreach (var (id, i) in dataIds.Select((d, i) => (d, i)))
+        {
+            await writer.UpsertAsync(Row(id, i == 0 ? big : i == 1 ? "" : id, group: i % 2 == 0 ? "G2" : "G1"), CancellationToken.None);
+        }
+
+        var store = new ConfigRowStore(database, schema) { PageSize = 3 };
+        var read = new List<ConfigDigest>();
+        await foreach (var d in store.ReadDigestsAsync("", null, [], (_, _) => true, CancellationToken.None))
+        {
+            read.Add(d);
+        }
+
+        var expected = dataIds.Select((d, i) => new ConfigKey("", i % 2 == 0 ? "G2" : "G1", d)).Order(ConfigKeyComparer.Instance).ToList();
+        var rows = await store.ReadRowsAsync([new ConfigKey("", "G2", "b"), new ConfigKey("", "G1", "a")], CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Select(d => d.Key), Is.EqualTo(expected), "the database order equals the comparer's across page boundaries");
+            Assert.That(rows[new ConfigKey("", "G2", "b")].Content, Is.EqualTo(big), "a 5 MB content round-trips byte-exact");
+            Assert.That(rows[new ConfigKey("", "G1", "a")].Content, Is.Empty, "empty content round-trips");
+            Assert.That(read.Single(d => d.Key.DataId == "b").Md5, Is.EqualTo(ConfigMd5.Of(big)), "server-side MD5 matches ours");
+        });
+    }
+
+    [Test]
+    public async Task The_history_feed_returns_changes_after_a_nid_and_the_overlap_window()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        var writer = new ConfigRowWriter(database, schema);
+        await writer.UpsertAsync(Row("a", "1"), CancellationToken.None);
+        await writer.UpsertAsync(Row("b", "1"), CancellationToken.None);
+        await writer.DeleteAsync(new ConfigKey("", "DEFAULT_GROUP", "a"), CancellationToken.None);
+        var feed = new ConfigHistoryFeed(database);
+        var all = await feed.ReadAfterAsync(0, 100, CancellationToken.None);
+        var after = await feed.ReadAfterAsync(all[0].Nid, 100, CancellationToken.None);
+        var overlap = await feed.ReadOverlapAsync(all[1].Nid, DateTime.UtcNow.AddYears(-1), CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(e => (e.Key.DataId, e.Operation)), Is.EqualTo(new[] { ("a", "I"), ("b", "I"), ("a", "D") }), "every change in nid order");
+            Assert.That(after, Has.Count.EqualTo(2), "after a nid");
+            Assert.That(overlap, Has.Count.EqualTo(2), "the overlap re-reads rows up to the checkpoint's nid");
+        });
+    }
+}
