@@ -20,25 +20,25 @@ internal static partial class ConfigEndpoints
         var cluster = node.Cluster;
         var traits = cluster.Traits;
 
-        app.MapGet(Configs, async (HttpContext c) =>
+        app.MapGet(Configs, async Task<IResult> (HttpContext c) =>
         {
             var p = await ReadAsync(c);
             return p.Has("search") ? await SearchAsync(cluster, p, c.RequestAborted) : Get(node, p, c.Response);
         });
-        app.MapPost(Configs, async (HttpContext c) => await PublishAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
+        app.MapPost(Configs, async Task<IResult> (HttpContext c) => await PublishAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
             ? NacosResults.Text("true")
             : NacosResults.Caused(body, status));
-        app.MapDelete(Configs, async (HttpContext c) => await DeleteAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
+        app.MapDelete(Configs, async Task<IResult> (HttpContext c) => await DeleteAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
             ? NacosResults.Text("true")
             : NacosResults.Caused(body, status));
-        app.MapPost(Configs + "/listener", async (HttpContext c) => await ListenAsync(node, c, await ReadAsync(c)));
-        app.MapGet("/nacos/v1/cs/history", async (HttpContext c) => traits.V1ConsoleAnswersGone
+        app.MapPost(Configs + "/listener", async Task<IResult> (HttpContext c) => await ListenAsync(node, c, await ReadAsync(c)));
+        app.MapGet("/nacos/v1/cs/history", async Task<IResult> (HttpContext c) => traits.V1ConsoleAnswersGone
             ? NacosResults.Gone(c.Request.Path)
             : await HistoryAsync(cluster, await ReadAsync(c), c.RequestAborted));
 
         if (traits.DataChangeEndpoint)
         {
-            app.MapGet("/nacos/v1/cs/communication/dataChange", async (HttpContext c) =>
+            app.MapGet("/nacos/v1/cs/communication/dataChange", async Task<IResult> (HttpContext c) =>
             {
                 var p = await ReadAsync(c);
                 await node.DumpOneAsync(new ConfigKey(p.Get("dataId", ""), p.Get("group", ""), Tenant(traits, p)), c.RequestAborted);
@@ -46,7 +46,7 @@ internal static partial class ConfigEndpoints
             });
         }
 
-        app.MapPost("/nacos/v1/cs/ops/localCache", (HttpContext c) =>
+        app.MapPost("/nacos/v1/cs/ops/localCache", IResult (HttpContext c) =>
         {
             if (traits.V1ConsoleAnswersGone)
             {
@@ -68,7 +68,7 @@ internal static partial class ConfigEndpoints
 
         if (traits.V2OpenApi)
         {
-            app.MapGet("/nacos/v2/cs/config", async (HttpContext c) =>
+            app.MapGet("/nacos/v2/cs/config", async Task<IResult> (HttpContext c) =>
             {
                 var p = await ReadAsync(c);
                 var cached = node.Cache.Get(Key(traits, p));
@@ -76,10 +76,10 @@ internal static partial class ConfigEndpoints
                     ? NacosResults.V2Error(StatusCodes.Status404NotFound, 20004, "config data not exist")
                     : NacosResults.V2(cached.Content);
             });
-            app.MapPost("/nacos/v2/cs/config", async (HttpContext c) => await PublishAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
+            app.MapPost("/nacos/v2/cs/config", async Task<IResult> (HttpContext c) => await PublishAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
                 ? NacosResults.V2(true)
                 : NacosResults.V2Error(status, status == 500 ? 30000 : 10000, body));
-            app.MapDelete("/nacos/v2/cs/config", async (HttpContext c) => await DeleteAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
+            app.MapDelete("/nacos/v2/cs/config", async Task<IResult> (HttpContext c) => await DeleteAsync(cluster, c, await ReadAsync(c)) is var (status, body) && status == 200
                 ? NacosResults.V2(true)
                 : NacosResults.V2Error(status, 10000, body));
         }

@@ -24,20 +24,20 @@ internal static class CoreEndpoints
             cpu = 0.1,
         }));
 
-        app.MapMethods("/nacos/v1/core/cluster/nodes", ["GET"], (HttpContext context) =>
+        app.MapMethods("/nacos/v1/core/cluster/nodes", ["GET"], IResult (HttpContext context) =>
             traits.V1ConsoleAnswersGone
                 ? NacosResults.Gone(context.Request.Path)
                 : NacosResults.JsonBody(new { code = 200, message = (string?)null, data = Members(cluster) }));
 
-        app.MapPost("/nacos/v1/auth/login", async (HttpContext context) => await LoginAsync(context, cluster));
-        app.MapPost("/nacos/v1/auth/users/login", async (HttpContext context) => await LoginAsync(context, cluster));
-        app.MapPost("/nacos/v3/auth/user/login", async (HttpContext context) => await LoginAsync(context, cluster));
+        app.MapPost("/nacos/v1/auth/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
+        app.MapPost("/nacos/v1/auth/users/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
+        app.MapPost("/nacos/v3/auth/user/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
 
-        app.MapGet("/nacos/v1/console/namespaces", async (HttpContext context) =>
+        app.MapGet("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
             traits.V1ConsoleAnswersGone
                 ? NacosResults.Gone(context.Request.Path)
                 : NacosResults.JsonBody(new { code = 200, message = (string?)null, data = await NamespacesAsync(cluster, context.RequestAborted) }));
-        app.MapPost("/nacos/v1/console/namespaces", async (HttpContext context) =>
+        app.MapPost("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
         {
             if (traits.V1ConsoleAnswersGone)
             {
@@ -49,7 +49,7 @@ internal static class CoreEndpoints
                 ? NacosResults.Text("true")
                 : NacosResults.Text("false");
         });
-        app.MapDelete("/nacos/v1/console/namespaces", async (HttpContext context) =>
+        app.MapDelete("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
         {
             if (traits.V1ConsoleAnswersGone)
             {
@@ -64,7 +64,7 @@ internal static class CoreEndpoints
         if (traits.V2OpenApi)
         {
             app.MapGet("/nacos/v2/core/cluster/node/list", () => NacosResults.V2(Members(cluster)));
-            app.MapGet("/nacos/v2/console/namespace/list", async (HttpContext context) =>
+            app.MapGet("/nacos/v2/console/namespace/list", async Task<IResult> (HttpContext context) =>
                 NacosResults.V2(await NamespacesAsync(cluster, context.RequestAborted)));
         }
 
@@ -72,9 +72,9 @@ internal static class CoreEndpoints
         {
             app.MapGet("/nacos/v3/admin/core/state", () => NacosResults.V2(ServerState(cluster)));
             app.MapGet("/nacos/v3/admin/core/cluster/node/list", () => NacosResults.V2(Members(cluster)));
-            app.MapGet("/nacos/v3/admin/core/namespace/list", async (HttpContext context) =>
+            app.MapGet("/nacos/v3/admin/core/namespace/list", async Task<IResult> (HttpContext context) =>
                 NacosResults.V2(await NamespacesAsync(cluster, context.RequestAborted)));
-            app.MapPost("/nacos/v3/admin/core/namespace", async (HttpContext context) =>
+            app.MapPost("/nacos/v3/admin/core/namespace", async Task<IResult> (HttpContext context) =>
             {
                 var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
                 var created = await CreateNamespaceAsync(cluster, p.Get("namespaceId", Guid.NewGuid().ToString()), p.Get("namespaceName", ""), p["namespaceDesc"], context.RequestAborted);

@@ -19,24 +19,24 @@ internal static class NamingEndpoints
         var cluster = node.Cluster;
         var traits = cluster.Traits;
 
-        app.MapPost(V1 + "/instance", async (HttpContext c) => Plain(Register(cluster, await ReadAsync(c))));
-        app.MapDelete(V1 + "/instance", async (HttpContext c) => Plain(Deregister(cluster, await ReadAsync(c))));
-        app.MapPut(V1 + "/instance", async (HttpContext c) => Plain(Update(cluster, await ReadAsync(c))));
-        app.MapPut(V1 + "/instance/beat", async (HttpContext c) => Beat(cluster, await ReadAsync(c)) is var (ok, body) && ok ? NacosResults.JsonBody(body!) : Plain((false, (string)body!)));
-        app.MapGet(V1 + "/instance/list", async (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
+        app.MapPost(V1 + "/instance", async Task<IResult> (HttpContext c) => Plain(Register(cluster, await ReadAsync(c))));
+        app.MapDelete(V1 + "/instance", async Task<IResult> (HttpContext c) => Plain(Deregister(cluster, await ReadAsync(c))));
+        app.MapPut(V1 + "/instance", async Task<IResult> (HttpContext c) => Plain(Update(cluster, await ReadAsync(c))));
+        app.MapPut(V1 + "/instance/beat", async Task<IResult> (HttpContext c) => Beat(cluster, await ReadAsync(c)) is var (ok, body) && ok ? NacosResults.JsonBody(body!) : Plain((false, (string)body!)));
+        app.MapGet(V1 + "/instance/list", async Task<IResult> (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
             ? NacosResults.JsonBody(info!)
             : Plain((false, error!)));
-        app.MapPut(V1 + "/health/instance", async (HttpContext c) => Plain(SetHealth(cluster, await ReadAsync(c))));
-        app.MapPost(V1 + "/service", async (HttpContext c) => Plain(UpsertService(cluster, await ReadAsync(c), update: false)));
-        app.MapPut(V1 + "/service", async (HttpContext c) => Plain(UpsertService(cluster, await ReadAsync(c), update: true)));
-        app.MapDelete(V1 + "/service", async (HttpContext c) => Plain(DeleteService(cluster, await ReadAsync(c))));
-        app.MapGet(V1 + "/service", async (HttpContext c) => GetService(cluster, await ReadAsync(c)) is var (error, body) && error is null
+        app.MapPut(V1 + "/health/instance", async Task<IResult> (HttpContext c) => Plain(SetHealth(cluster, await ReadAsync(c))));
+        app.MapPost(V1 + "/service", async Task<IResult> (HttpContext c) => Plain(UpsertService(cluster, await ReadAsync(c), update: false)));
+        app.MapPut(V1 + "/service", async Task<IResult> (HttpContext c) => Plain(UpsertService(cluster, await ReadAsync(c), update: true)));
+        app.MapDelete(V1 + "/service", async Task<IResult> (HttpContext c) => Plain(DeleteService(cluster, await ReadAsync(c))));
+        app.MapGet(V1 + "/service", async Task<IResult> (HttpContext c) => GetService(cluster, await ReadAsync(c)) is var (error, body) && error is null
             ? NacosResults.JsonBody(body!)
             : Plain((false, error!)));
-        app.MapGet(V1 + "/service/list", async (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
+        app.MapGet(V1 + "/service/list", async Task<IResult> (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
             ? NacosResults.JsonBody(new { count = body!.Count, doms = body.Names })
             : Plain((false, error!)));
-        app.MapGet(V1 + "/catalog/services", async (HttpContext c) => traits.V1ConsoleAnswersGone
+        app.MapGet(V1 + "/catalog/services", async Task<IResult> (HttpContext c) => traits.V1ConsoleAnswersGone
             ? NacosResults.Gone(c.Request.Path)
             : Catalog(cluster, await ReadAsync(c)));
 
@@ -45,21 +45,21 @@ internal static class NamingEndpoints
             return;
         }
 
-        app.MapPost(V2 + "/instance", async (HttpContext c) => Wrapped(Register(cluster, await ReadAsync(c))));
-        app.MapDelete(V2 + "/instance", async (HttpContext c) => Wrapped(Deregister(cluster, await ReadAsync(c))));
-        app.MapPut(V2 + "/instance", async (HttpContext c) => Wrapped(Update(cluster, await ReadAsync(c))));
-        app.MapPut(V2 + "/instance/beat", async (HttpContext c) => Beat(cluster, await ReadAsync(c)) is var (ok, body) && ok
+        app.MapPost(V2 + "/instance", async Task<IResult> (HttpContext c) => Wrapped(Register(cluster, await ReadAsync(c))));
+        app.MapDelete(V2 + "/instance", async Task<IResult> (HttpContext c) => Wrapped(Deregister(cluster, await ReadAsync(c))));
+        app.MapPut(V2 + "/instance", async Task<IResult> (HttpContext c) => Wrapped(Update(cluster, await ReadAsync(c))));
+        app.MapPut(V2 + "/instance/beat", async Task<IResult> (HttpContext c) => Beat(cluster, await ReadAsync(c)) is var (ok, body) && ok
             ? NacosResults.V2(body)
             : NacosResults.V2Error(StatusCodes.Status400BadRequest, 10000, (string)body!));
-        app.MapGet(V2 + "/instance/list", async (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
+        app.MapGet(V2 + "/instance/list", async Task<IResult> (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
             ? NacosResults.V2(info)
             : NacosResults.V2Error(StatusCodes.Status400BadRequest, 10000, error!));
-        app.MapGet(V2 + "/service/list", async (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
+        app.MapGet(V2 + "/service/list", async Task<IResult> (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
             ? NacosResults.V2(new { count = body!.Count, services = body.Names })
             : NacosResults.V2Error(StatusCodes.Status400BadRequest, 10000, error!));
-        app.MapPost(V2 + "/service", async (HttpContext c) => Wrapped(UpsertService(cluster, await ReadAsync(c), update: false)));
-        app.MapPut(V2 + "/service", async (HttpContext c) => Wrapped(UpsertService(cluster, await ReadAsync(c), update: true)));
-        app.MapDelete(V2 + "/service", async (HttpContext c) => Wrapped(DeleteService(cluster, await ReadAsync(c))));
+        app.MapPost(V2 + "/service", async Task<IResult> (HttpContext c) => Wrapped(UpsertService(cluster, await ReadAsync(c), update: false)));
+        app.MapPut(V2 + "/service", async Task<IResult> (HttpContext c) => Wrapped(UpsertService(cluster, await ReadAsync(c), update: true)));
+        app.MapDelete(V2 + "/service", async Task<IResult> (HttpContext c) => Wrapped(DeleteService(cluster, await ReadAsync(c))));
     }
 
     private static Task<NacosParams> ReadAsync(HttpContext context) => NacosParams.ReadAsync(context.Request, context.RequestAborted);
