@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using NacosSync.Hosting.Naming;
 
 namespace NacosSync.Hosting;
 
@@ -8,7 +9,7 @@ internal static class SyncModules
 {
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
-        _ = services;
         _ = configuration;
+        services.AddNamingSync();
     }
 }
