@@ -112,7 +112,7 @@ internal sealed partial class NamingChangeFeed : IDisposable
         var now = _timeProvider.GetUtcNow();
         if (now - feed.LastListing >= _options.ListingInterval)
         {
-            await RefreshListingAsync(feed, source, now, cancellationToken);
+            await RefreshListingAsync(feed, source, NamingSyncRunner.KnownGroups(task, target: false), now, cancellationToken);
         }
 
         var batch = new List<ServiceKey>();
@@ -216,7 +216,7 @@ internal sealed partial class NamingChangeFeed : IDisposable
         return sum;
     }
 
-    private async Task RefreshListingAsync(TaskFeed feed, NacosNamingClient source, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RefreshListingAsync(TaskFeed feed, NacosNamingClient source, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
         {
@@ -224,7 +224,7 @@ internal sealed partial class NamingChangeFeed : IDisposable
             var listed = new HashSet<ServiceKey>();
             foreach (var ns in namespaces)
             {
-                listed.UnionWith(await source.ListServicesAsync(ns, cancellationToken));
+                listed.UnionWith(await source.ListServicesAsync(ns, cancellationToken, knownGroups));
             }
 
             foreach (var service in listed)

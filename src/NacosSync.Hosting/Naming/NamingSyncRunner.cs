@@ -121,8 +121,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         foreach (var sourceNamespace in sourceNamespaces)
         {
             var targetNamespace = mapper.TargetNamespace(sourceNamespace);
-            var sourceRead = await ReadNamespaceAsync(source, sourceNamespace, defaultEphemeral: true, mapper.InScope, cancellationToken);
-            var targetRead = await ReadNamespaceAsync(target, targetNamespace, mapper.EphemeralReplicas, scope: null, cancellationToken);
+            var sourceRead = await ReadNamespaceAsync(source, sourceNamespace, defaultEphemeral: true, mapper.InScope, KnownGroups(task, target: false), cancellationToken);
+            var targetRead = await ReadNamespaceAsync(target, targetNamespace, mapper.EphemeralReplicas, scope: null, KnownGroups(task, target: true), cancellationToken);
             run.Read += sourceRead.InstanceCount;
             if (!targetRead.Complete)
             {
@@ -375,7 +375,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
     }
 
     /// <summary>Reads one namespace: the catalog in one call where the version has it, else list + instances with bounded concurrency.</summary>
-    private static async Task<NamespaceSnapshot> ReadNamespaceAsync(NacosNamingClient client, string ns, bool defaultEphemeral, Func<ServiceKey, bool>? scope, CancellationToken cancellationToken)
+    private static async Task<NamespaceSnapshot> ReadNamespaceAsync(NacosNamingClient client, string ns, bool defaultEphemeral, Func<ServiceKey, bool>? scope,
+        IReadOnlyCollection<string> knownGroups, CancellationToken cancellationToken)
     {
         try
         {
@@ -384,7 +385,7 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
                 return new NamespaceSnapshot(ns, true, catalog);
             }
 
-            var services = await client.ListServicesAsync(ns, cancellationToken);
+            var services = await client.ListServicesAsync(ns, cancellationToken, knownGroups);
             var reads = new ConcurrentBag<ServiceSnapshot>();
             await Parallel.ForEachAsync(services.Where(s => scope is null || scope(s)),
                 new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken },
@@ -395,6 +396,26 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         {
             return NamespaceSnapshot.Failed(ns, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Groups to list one by one where the server cannot list all groups at once (3.0 without the
+    /// console catalog): DEFAULT_GROUP, the mapped groups and the literal names of the group filter.
+    /// </summary>
+    internal static IReadOnlyCollection<string> KnownGroups(SyncTaskOptions task, bool target)
+    {
+        var groups = new SortedSet<string>(StringComparer.Ordinal) { "DEFAULT_GROUP" };
+        foreach (var (from, to) in task.Groups)
+        {
+            groups.Add(target ? to : from);
+        }
+
+        foreach (var include in task.Naming.GroupFilter.Include.Where(g => !g.Contains('*', StringComparison.Ordinal)))
+        {
+            groups.Add(target && task.Groups.TryGetValue(include, out var mapped) ? mapped : include);
+        }
+
+        return groups;
     }
 
     /// <summary>Applies allowed changes with bounded concurrency; returns the addresses whose write failed.</summary>

@@ -112,8 +112,52 @@ internal sealed class NacosNamingClient(NacosTransport transport)
         return services;
     }
 
-    /// <summary>Names of every service of every group of a namespace (catalog where present, else the v3 admin list).</summary>
-    public async Task<IReadOnlyList<ServiceKey>> ListServicesAsync(string namespaceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Names of every service of every group of a namespace: the catalog where present, else the v3
+    /// admin list; where neither answers, <c>service/list</c> for each of <paramref name="knownGroups"/>
+    /// (one group per call is all that API offers).
+    /// </summary>
+    public async Task<IReadOnlyList<ServiceKey>> ListServicesAsync(string namespaceId, CancellationToken cancellationToken, IReadOnlyCollection<string>? knownGroups = null)
+    {
+        try
+        {
+            return await ListAllGroupsAsync(namespaceId, cancellationToken);
+        }
+        catch (NacosRejectedException ex) when (ex.StatusCode is 404 or 410 or 501 && knownGroups is { Count: > 0 })
+        {
+            var services = new List<ServiceKey>();
+            foreach (var group in knownGroups)
+            {
+                services.AddRange(await ListGroupAsync(namespaceId, group, cancellationToken));
+            }
+
+            return services;
+        }
+    }
+
+    /// <summary><c>GET /v1/ns/service/list</c> for one group, as one big page.</summary>
+    public async Task<IReadOnlyList<ServiceKey>> ListGroupAsync(string namespaceId, string group, CancellationToken cancellationToken)
+    {
+        const string path = "/v1/ns/service/list";
+        var response = await transport.SendAsync(NacosRequest.Get(path, P("namespaceId", namespaceId), P("groupName", group), P("pageNo", "1"),
+            P("pageSize", BigPage.ToString(CultureInfo.InvariantCulture))), cancellationToken);
+        using var document = NacosTransport.ParseJson(response.Body, path);
+        var root = Data(document.RootElement);
+        if (root.ValueKind != JsonValueKind.Object || !(root.TryGetProperty("doms", out var doms) || root.TryGetProperty("services", out doms)) || doms.ValueKind != JsonValueKind.Array)
+        {
+            throw Malformed(path, $"no doms in {NacosTransport.Truncate(response.Body)}");
+        }
+
+        var count = root.TryGetProperty("count", out var c) && c.TryGetInt32(out var n) ? n : doms.GetArrayLength();
+        if (doms.GetArrayLength() < count)
+        {
+            throw Malformed(path, $"namespace '{namespaceId}' group '{group}': {doms.GetArrayLength()} of {count} services in one page; the read would be partial");
+        }
+
+        return [.. doms.EnumerateArray().Select(d => new ServiceKey(namespaceId, group, StripGroup(d.GetString() ?? "")))];
+    }
+
+    private async Task<IReadOnlyList<ServiceKey>> ListAllGroupsAsync(string namespaceId, CancellationToken cancellationToken)
     {
         var version = await transport.GetServerVersionAsync(cancellationToken);
         var path = version.HasConsoleCatalog ? "/v1/ns/catalog/services" : "/v3/admin/ns/service/list";

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Nacos;
+using NacosSync.Hosting.Naming;
+using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.IntegrationTests.Sandbox;
+using NacosSync.Nacos.Naming;
+using NacosSync.Sandbox;
+using NacosSync.Storage.State;
+
+namespace NacosSync.IntegrationTests.Naming;
+
+/// <summary>
+/// Two sandbox clusters ("a" and "b") on one fake clock and the naming sync wired as the daemon
+/// wires it, minus Quartz: tests call <see cref="RunAsync"/> and drive heartbeats and expiry by hand.
+/// </summary>
+internal sealed class NamingSyncHarness : IAsyncDisposable
+{
+    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, CheckpointStore? checkpoints)
+    {
+        A = a;
+        B = b;
+        Clock = clock;
+        Options = options;
+        Checkpoints = checkpoints;
+        Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance);
+        Start();
+    }
+
+    public SandboxCluster A { get; }
+
+    public SandboxCluster B { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public NacosSyncOptions Options { get; }
+
+    public CheckpointStore? Checkpoints { get; }
+
+    public NacosClientFactory Clients { get; }
+
+    public HeartbeatKeeper Keeper { get; private set; } = null!;
+
+    public NamingChangeFeed Feed { get; private set; } = null!;
+
+    public NamingSyncRunner Runner { get; private set; } = null!;
+
+    public NacosNamingClient SourceApi => Clients.Naming("a");
+
+    public NacosNamingClient TargetApi => Clients.Naming("b");
+
+    public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
+        bool twoWay = false, bool persistCheckpoints = false)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var a = await SandboxTestKit.StartAsync(profile: profile, clock: clock);
+        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock);
+        var options = new NacosSyncOptions();
+        options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. a.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
+        options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. b.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
+        var task = new SyncTaskOptions { Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false } };
+        configure?.Invoke(task);
+        options.Tasks["a-to-b"] = task;
+        if (twoWay)
+        {
+            options.Tasks["b-to-a"] = new SyncTaskOptions { Source = "b", Target = "a", Config = new ConfigSyncOptions { Enabled = false } };
+        }
+
+        CheckpointStore? checkpoints = null;
+        if (persistCheckpoints)
+        {
+            var database = await MariaDbServer.CreateDatabaseAsync("naming");
+            await new StateSchemaMigrator(database, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            checkpoints = new CheckpointStore(database, clock);
+        }
+
+        return new NamingSyncHarness(a, b, clock, options, checkpoints);
+    }
+
+    /// <summary>A new keeper, feed and runner, as after a daemon restart (the clusters live on).</summary>
+    public void Restart()
+    {
+        Keeper.Dispose();
+        Feed.Dispose();
+        Start();
+    }
+
+    public Task<SyncRunResult> RunAsync(SyncMode mode = SyncMode.Full, SyncRunRequest? request = null, string task = "a-to-b") =>
+        Runner.RunAsync(task, mode, request ?? SyncRunRequest.Default, CancellationToken.None);
+
+    /// <summary>Moves the clock by <paramref name="by"/>, sends the beats due and lets both clusters expire what is stale.</summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        Clock.Advance(by);
+        await Keeper.BeatDueAsync(CancellationToken.None);
+        await A.RunMaintenanceAsync();
+        await B.RunMaintenanceAsync();
+    }
+
+    public static NamingInstance Instance(string service, string ip, int port = 8080, string ns = "public", string group = "DEFAULT_GROUP", double weight = 1,
+        bool enabled = true, bool healthy = true, bool ephemeral = true, string cluster = "DEFAULT", params (string Key, string Value)[] metadata) =>
+        new(new InstanceKey(new ServiceKey(ns, group, service), cluster, ip, port), weight, enabled, healthy, ephemeral,
+            metadata.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal));
+
+    /// <summary>Every instance of a namespace of a cluster, disabled ones included (catalog).</summary>
+    public static async Task<List<NamingInstance>> AllAsync(NacosNamingClient client, string ns = "public") =>
+        [.. (await client.ReadCatalogAsync(ns, defaultEphemeral: true, CancellationToken.None) ?? []).SelectMany(s => s.Instances)];
+
+    public async ValueTask DisposeAsync()
+    {
+        Keeper.Dispose();
+        Feed.Dispose();
+        Clients.Dispose();
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+
+    private void Start()
+    {
+        Keeper = new HeartbeatKeeper(Clients, Clock, NullLogger<HeartbeatKeeper>.Instance);
+        Feed = new NamingChangeFeed(Clock, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
+        Runner = new NamingSyncRunner(Microsoft.Extensions.Options.Options.Create(Options), Clients, Keeper, Clock, NullLogger<NamingSyncRunner>.Instance, Checkpoints, Feed);
+    }
+}

@@ -1,0 +1,312 @@
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Sandbox;
+using static NacosSync.IntegrationTests.Naming.NamingSyncHarness;
+
+namespace NacosSync.IntegrationTests.Naming;
+
+[TestFixture]
+internal sealed class NamingSyncTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Test]
+    public async Task The_initial_copy_brings_every_instance_with_its_origin_and_leaves_native_instances_alone()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", metadata: ("zone", "a")), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", weight: 2, enabled: false), None);
+        await h.SourceApi.RegisterAsync(Instance("pay", "10.0.1.1", group: "PAY", cluster: "blue"), None);
+        await h.TargetApi.RegisterAsync(Instance("orders", "10.9.9.9", metadata: ("native", "yes")), None);
+
+        var result = await h.RunAsync();
+        var target = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Errors, Is.Empty, "a clean run");
+            Assert.That(result.Added, Is.EqualTo(3), "three source instances");
+            Assert.That(target, Has.Count.EqualTo(4), "three replicas plus the native instance");
+            var replica = target.Single(i => i.Key.Ip == "10.0.0.1");
+            Assert.That(replica.Metadata[ReplicaOwner.OriginClusterKey], Is.EqualTo("a"), "origin stamped");
+            Assert.That(replica.Metadata[ReplicaOwner.TaskKey], Is.EqualTo("a-to-b"));
+            Assert.That(replica.Metadata["zone"], Is.EqualTo("a"), "source metadata kept");
+            var disabled = target.Single(i => i.Key.Ip == "10.0.0.2");
+            Assert.That((disabled.Enabled, disabled.Weight), Is.EqualTo((false, 2.0)), "a disabled source instance is copied disabled, with its weight");
+            Assert.That(target.Single(i => i.Key.Ip == "10.0.1.1").Key, Is.EqualTo(new InstanceKey(new ServiceKey("public", "PAY", "pay"), "blue", "10.0.1.1", 8080)),
+                "group and cluster kept");
+            var native = target.Single(i => i.Key.Ip == "10.9.9.9");
+            Assert.That(native.Metadata, Is.EqualTo(new Dictionary<string, string> { ["native"] = "yes" }), "the native instance is untouched");
+        });
+    }
+
+    [Test]
+    public async Task Adds_changes_and_removals_in_the_source_reach_the_target_and_native_instances_survive()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await h.TargetApi.RegisterAsync(Instance("orders", "10.9.9.9"), None);
+        await h.RunAsync();
+
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.3"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", weight: 7, metadata: ("v", "2")), None);
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
+        var result = await h.RunAsync();
+        var target = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((result.Added, result.Updated, result.Removed), Is.EqualTo((1L, 1L, 1L)), "one of each; the change is an update");
+            Assert.That(target.Select(i => i.Key.Ip).Order(), Is.EqualTo(new[] { "10.0.0.1", "10.0.0.3", "10.9.9.9" }));
+            var changed = target.Single(i => i.Key.Ip == "10.0.0.1");
+            Assert.That((changed.Weight, changed.Metadata["v"]), Is.EqualTo((7.0, "2")), "the change arrived");
+            Assert.That(h.Keeper.IsTracked("a-to-b", Instance("orders", "10.0.0.2").Key), Is.False, "the removed replica is no longer beaten");
+        });
+    }
+
+    [Test]
+    public async Task Hand_made_drift_in_the_target_is_repaired_by_the_full_job()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", weight: 3, metadata: ("k", "v")), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await h.RunAsync();
+        var replica = (await AllAsync(h.TargetApi)).Single(i => i.Key.Ip == "10.0.0.1");
+
+        // An operator edits a replica through the console (overlay) and deletes the other.
+        await h.TargetApi.UpdateAsync(replica with { Weight = 0, Enabled = false, Metadata = new Dictionary<string, string> { ["hand"] = "made" } }, None);
+        h.Keeper.Untrack("a-to-b", Instance("orders", "10.0.0.2").Key);
+        await h.TargetApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
+        var result = await h.RunAsync();
+        var target = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Drift, Is.EqualTo(2), "one edited, one missing");
+            var repaired = target.Single(i => i.Key.Ip == "10.0.0.1");
+            Assert.That((repaired.Weight, repaired.Enabled), Is.EqualTo((3.0, true)), "weight and enabled as in the source");
+            Assert.That(repaired.Metadata.ContainsKey("hand"), Is.False, "the hand-made key is gone");
+            Assert.That(repaired.Metadata["k"], Is.EqualTo("v"));
+            Assert.That(target.Any(i => i.Key.Ip == "10.0.0.2"), Is.True, "the deleted replica is back");
+        });
+    }
+
+    [TestCase(FaultMode.ServerError)]
+    [TestCase(FaultMode.Hang)]
+    [TestCase(FaultMode.DropConnection)]
+    public async Task A_failing_source_read_deletes_nothing(FaultMode fault)
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await h.RunAsync();
+
+        h.A.Nodes[0].Faults.Mode = fault;
+        SyncRunResult result;
+        try
+        {
+            result = await h.RunAsync();
+        }
+        finally
+        {
+            h.A.Nodes[0].Faults.Clear();
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(result.Removed, Is.Zero, "nothing removed after a failed read");
+            Assert.That(result.Errors.Select(e => e.Stage), Does.Contain(SyncStage.ReadSource), "the failed read is reported");
+            Assert.That(await AllAsync(h.TargetApi), Has.Count.EqualTo(2), "both replicas still there");
+        });
+    }
+
+    [Test]
+    public async Task A_source_namespace_that_reads_empty_does_not_empty_the_target()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.RunAsync();
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.1"), None);
+
+        var result = await h.RunAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(result.Removed, Is.Zero);
+            Assert.That(result.GuardTripped, Does.Contain("read empty"), "the guard says why");
+            Assert.That(await AllAsync(h.TargetApi), Has.Count.EqualTo(1), "the replica stays");
+        });
+    }
+
+    [Test]
+    public async Task The_mass_removal_guard_stops_and_reports_and_allow_deletions_passes_it_once()
+    {
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2 });
+        for (var i = 1; i <= 20; i++)
+        {
+            await h.SourceApi.RegisterAsync(Instance("orders", $"10.0.0.{i}"), None);
+        }
+
+        await h.RunAsync();
+        for (var i = 1; i <= 10; i++)
+        {
+            await h.SourceApi.DeregisterAsync(Instance("orders", $"10.0.0.{i}"), None);
+        }
+
+        var guarded = await h.RunAsync();
+        var countAfterGuard = (await AllAsync(h.TargetApi)).Count;
+        var allowed = await h.RunAsync(request: new SyncRunRequest(AllowDeletions: true));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((guarded.Removed, guarded.Refused), Is.EqualTo((0L, 10L)), "all ten held back");
+            Assert.That(guarded.GuardTripped, Does.Contain("10 removal(s) of 20").And.Contain("limit 4"), "names the numbers");
+            Assert.That(countAfterGuard, Is.EqualTo(20), "nothing removed while guarded");
+            Assert.That(allowed.Removed, Is.EqualTo(10), "the one-off permission lets the removals through");
+            Assert.That(await AllAsync(h.TargetApi), Has.Count.EqualTo(10));
+        });
+    }
+
+    [Test]
+    public async Task Ephemeral_replicas_are_still_healthy_60_s_after_registration_and_unhealthy_sources_stay_unhealthy()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await h.RunAsync();
+
+        // The source instances are not beaten by anyone: keep them by re-registering; make one unhealthy.
+        for (var second = 0; second < 60; second += 5)
+        {
+            await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+            await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", healthy: false), None);
+            if (second == 10)
+            {
+                await h.RunAsync();
+            }
+
+            await h.AdvanceAsync(TimeSpan.FromSeconds(5));
+        }
+
+        var target = await AllAsync(h.TargetApi);
+        Assert.Multiple(() =>
+        {
+            Assert.That(target.Single(i => i.Key.Ip == "10.0.0.1").Healthy, Is.True, "beaten replicas stay healthy for 60 s");
+            Assert.That(target.Single(i => i.Key.Ip == "10.0.0.2").Healthy, Is.False, "the unhealthy source instance is mirrored unhealthy, yet present");
+            Assert.That(h.Keeper.Count, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public async Task Two_way_tasks_do_not_loop_or_grow()
+    {
+        await using var h = await StartAsync(twoWay: true);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.TargetApi.RegisterAsync(Instance("orders", "10.0.1.1"), None);
+
+        for (var round = 0; round < 3; round++)
+        {
+            await h.RunAsync(task: "a-to-b");
+            await h.RunAsync(task: "b-to-a");
+        }
+
+        var last = await h.RunAsync(task: "a-to-b");
+        var back = await h.RunAsync(task: "b-to-a");
+        var inA = await AllAsync(h.SourceApi);
+        var inB = await AllAsync(h.TargetApi);
+        Assert.Multiple(() =>
+        {
+            Assert.That(inA.Select(i => i.Key.Ip).Order(), Is.EqualTo(new[] { "10.0.0.1", "10.0.1.1" }), "A: its own plus B's");
+            Assert.That(inB.Select(i => i.Key.Ip).Order(), Is.EqualTo(new[] { "10.0.0.1", "10.0.1.1" }), "B: its own plus A's");
+            Assert.That(last.Added + last.Updated + last.Removed + back.Added + back.Updated + back.Removed, Is.Zero, "a steady state: no ping-pong");
+            Assert.That(inA.Single(i => i.Key.Ip == "10.0.0.1").Metadata.ContainsKey(ReplicaOwner.TaskKey), Is.False, "A's native instance was not overwritten by a copy of its copy");
+        });
+    }
+
+    [Test]
+    public async Task Persistent_mode_writes_persistent_replicas_and_a_mixed_service_is_a_per_service_error()
+    {
+        await using var h = await StartAsync(configure: t => t.Naming.ReplicaMode = ReplicaMode.Persistent);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("mixed", "10.0.0.2"), None);
+        await h.TargetApi.RegisterAsync(Instance("mixed", "10.9.9.9", ephemeral: true), None);
+
+        var result = await h.RunAsync();
+        var list = await h.TargetApi.ListInstancesAsync(new ServiceKey("public", "DEFAULT_GROUP", "orders"), None);
+        await h.AdvanceAsync(TimeSpan.FromSeconds(45));
+        var afterExpiry = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(list.Service.Instances.Single().Ephemeral, Is.False, "a persistent replica");
+            Assert.That(h.Keeper.Count, Is.Zero, "persistent replicas need no heartbeat");
+            Assert.That(afterExpiry.Any(i => i.Key.Ip == "10.0.0.1"), Is.True, "still there after the ephemeral expiry time");
+            var error = result.Errors.Single(e => e.Stage == SyncStage.Write);
+            Assert.That(error.Message, Does.Contain("does not mix").And.Contain("mixed"), "a clear per-service error");
+            Assert.That(result.Added, Is.EqualTo(1), "the other service is copied anyway");
+        });
+    }
+
+    [Test]
+    public async Task A_restart_keeps_replicas_alive_without_duplicating_or_re_registering_them()
+    {
+        await using var h = await StartAsync(persistCheckpoints: true);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await h.RunAsync();
+
+        h.Restart();
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
+        var first = await h.RunAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+            await h.AdvanceAsync(TimeSpan.FromSeconds(5));
+        }
+
+        var target = await AllAsync(h.TargetApi);
+        Assert.Multiple(() =>
+        {
+            Assert.That((first.Added, first.Updated), Is.EqualTo((0L, 0L)), "replicas found in the target are adopted, not registered again");
+            Assert.That(first.Removed, Is.EqualTo(1), "the restarted daemon remembers the first full sync and may remove");
+            Assert.That(target.Select(i => i.Key.Ip), Is.EqualTo(new[] { "10.0.0.1" }), "one replica, alive 40 s after the restart");
+            Assert.That(target.Single().Healthy, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task The_incremental_job_applies_pushed_changes_and_reads_nothing_of_the_target_at_rest()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("pay", "10.0.1.1"), None);
+        await h.RunAsync();
+        var subscribe = await h.RunAsync(SyncMode.Incremental);
+
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.9", weight: 4), None);
+        await WaitForAsync(() => h.Feed.PushesReceived > 0);
+        var applied = await h.RunAsync(SyncMode.Incremental);
+        var atRest = await h.RunAsync(SyncMode.Incremental);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(subscribe.Added + subscribe.Updated, Is.Zero, "subscribing finds nothing new");
+            Assert.That(applied.Added, Is.EqualTo(1), "the pushed change is applied");
+            Assert.That(applied.ChangeLatencies, Has.Count.EqualTo(1), "its lag is measured");
+            Assert.That(atRest.Read, Is.Zero, "nothing pushed, nothing due: nothing read");
+            Assert.That((await AllAsync(h.TargetApi)).Single(i => i.Key.Ip == "10.0.0.9").Weight, Is.EqualTo(4));
+        });
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(condition(), Is.True, "condition not reached within 2 s");
+    }
+}
