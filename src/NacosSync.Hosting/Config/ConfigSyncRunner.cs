@@ -160,7 +160,9 @@ internal sealed partial class ConfigSyncRunner(
         var startNid = await context.History.LatestNidAsync(cancellationToken);
         var clockAtStart = timeProvider.GetUtcNow();
 
-        var tenants = new HashSet<string>(await context.SourceRows.ReadTenantsAsync(cancellationToken), StringComparer.Ordinal);
+        // The public namespace and the mapped ones are always diffed, so a source that empties is seen as such (and guarded).
+        var tenants = new HashSet<string>(await context.SourceRows.ReadTenantsAsync(cancellationToken), StringComparer.Ordinal) { context.SourcePublic };
+        tenants.UnionWith(context.Task.Namespaces.Keys.Select(k => k == "public" ? context.SourcePublic : k));
         if (context.SourceNamespaces is { } sourceNamespaces)
         {
             var namespaces = await sourceNamespaces.ReadAsync(cancellationToken);

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Config;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Config;
+using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.Nacos.Config;
+using NacosSync.Nacos.Transport;
+using NacosSync.Sandbox;
+using NacosSync.Storage.Config;
+using NacosSync.Storage.Database;
+using NacosSync.Storage.State;
+
+namespace NacosSync.IntegrationTests.Config;
+
+/// <summary>
+/// Two sandbox clusters with their own MariaDB databases (source: 1 node, target: 2 nodes, no
+/// dump-change worker so only the daemon's refresh can update the target's caches), a state
+/// database, and a config runner for task <c>t</c>.
+/// </summary>
+internal sealed class ConfigSyncHarness : IAsyncDisposable
+{
+    public const string TaskName = "t";
+
+    private readonly HttpClient _http = NacosHttp.CreateClient();
+
+    private ConfigSyncHarness(NacosVersionProfile profile) => Profile = profile;
+
+    public NacosVersionProfile Profile { get; }
+
+    public required SandboxCluster Source { get; init; }
+
+    public required SandboxCluster Target { get; init; }
+
+    public required SqlDatabase SourceDatabase { get; init; }
+
+    public required SqlDatabase TargetDatabase { get; init; }
+
+    public required SqlDatabase StateDatabase { get; init; }
+
+    public NacosSyncOptions Options { get; } = new();
+
+    public SyncTaskOptions Task => Options.Tasks[TaskName];
+
+    public string SourcePublic => Source.Traits.PublicConfigTenant;
+
+    public string TargetPublic => Target.Traits.PublicConfigTenant;
+
+    public ConfigRowWriter SourceWriter { get; private set; } = null!;
+
+    public ConfigRowWriter TargetWriter { get; private set; } = null!;
+
+    public NacosConfigClient TargetApi { get; private set; } = null!;
+
+    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database)
+    {
+        var sourceDb = await MariaDbServer.CreateDatabaseAsync("cfgsrc");
+        var targetDb = await MariaDbServer.CreateDatabaseAsync("cfgtgt");
+        var stateDb = await MariaDbServer.CreateDatabaseAsync("cfgstate");
+        await new StateSchemaMigrator(stateDb, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 1, Profile = profile, Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
+        var target = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 2, Profile = profile, Database = targetDb, DumpChangeInterval = null }, CancellationToken.None);
+        var harness = new ConfigSyncHarness(profile)
+        {
+            Source = source, Target = target, SourceDatabase = sourceDb, TargetDatabase = targetDb, StateDatabase = stateDb,
+        };
+        harness.Options.Clusters["src"] = new ClusterOptions { ServerAddresses = [.. source.ServerAddresses] };
+        harness.Options.Clusters["tgt"] = new ClusterOptions { ServerAddresses = [.. target.ServerAddresses] };
+        harness.Options.Tasks[TaskName] = new SyncTaskOptions
+        {
+            Source = "src",
+            Target = "tgt",
+            Config = new ConfigSyncOptions { Mode = mode, VerifyDeadline = TimeSpan.FromSeconds(5) },
+        };
+        harness.SourceWriter = new ConfigRowWriter(sourceDb, await ConfigSchema.DetectAsync(sourceDb, CancellationToken.None));
+        harness.TargetWriter = new ConfigRowWriter(targetDb, await ConfigSchema.DetectAsync(targetDb, CancellationToken.None));
+        harness.TargetApi = harness.Client("tgt", target);
+        return harness;
+    }
+
+    public NacosConfigClient Client(string name, SandboxCluster cluster) => new(new NacosTransport(
+        new NacosTransportOptions { Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20) }, _http));
+
+    /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
+    public ConfigSyncRunner Runner(bool skipRefresh = false)
+    {
+        var endpoints = new ConfigTaskEndpoints
+        {
+            SourceDatabase = SourceDatabase,
+            TargetDatabase = Task.Config.Mode == ConfigSyncMode.Database ? TargetDatabase : null,
+            SourceApi = Client("src", Source),
+            TargetApi = Client("tgt", Target),
+        };
+        return new ConfigSyncRunner(new StaticOptionsMonitor(Options), new CheckpointStore(StateDatabase, TimeProvider.System),
+            new ConfigOwnershipLedger(StateDatabase), new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
+        {
+            SkipCacheRefresh = skipRefresh,
+        };
+    }
+
+    public Task<SyncRunResult> RunAsync(SyncMode mode, ConfigSyncRunner? runner = null, SyncRunRequest? request = null) =>
+        (runner ?? Runner()).RunAsync(TaskName, mode, request ?? SyncRunRequest.Default, CancellationToken.None);
+
+    public ConfigKey SourceKey(string dataId, string? tenant = null, string group = "DEFAULT_GROUP") => new(tenant ?? SourcePublic, group, dataId);
+
+    public ConfigKey TargetKey(string dataId, string? tenant = null, string group = "DEFAULT_GROUP") => new(tenant ?? TargetPublic, group, dataId);
+
+    public async Task WriteSourceAsync(string dataId, string content, string? tenant = null)
+    {
+        var result = await SourceWriter.UpsertAsync(new ConfigRow(SourceKey(dataId, tenant), content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
+        Assert.That(result.Changed, Is.True, $"test setup: writing {dataId} in the source: {result.Outcome} {result.Error}");
+    }
+
+    public async Task DeleteSourceAsync(string dataId, string? tenant = null)
+    {
+        var result = await SourceWriter.DeleteAsync(SourceKey(dataId, tenant), CancellationToken.None);
+        Assert.That(result.Outcome, Is.EqualTo(ConfigWriteOutcome.Deleted), $"test setup: deleting {dataId} in the source");
+    }
+
+    /// <summary>What each target node serves for the key: its md5, or null when absent.</summary>
+    public async Task<IReadOnlyList<string?>> ServedByEveryNodeAsync(ConfigKey key)
+    {
+        var result = new List<string?>();
+        foreach (var node in Target.Nodes)
+        {
+            result.Add((await TargetApi.GetFromNodeAsync(node.BaseAddress, key, CancellationToken.None))?.Md5);
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Source.DisposeAsync();
+        await Target.DisposeAsync();
+        _http.Dispose();
+    }
+
+    private sealed class StaticOptionsMonitor(NacosSyncOptions value) : IOptionsMonitor<NacosSyncOptions>
+    {
+        public NacosSyncOptions CurrentValue => value;
+
+        public NacosSyncOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<NacosSyncOptions, string?> listener) => null;
+    }
+}

@@ -1,0 +1,173 @@
+using Dapper;
+using NacosSync.Core.Config;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Sandbox;
+using NacosSync.Storage.Config;
+
+namespace NacosSync.IntegrationTests.Config;
+
+[TestFixture(NacosVersionProfile.V2_4)]
+[TestFixture(NacosVersionProfile.V2_2_0)]
+[TestFixture(NacosVersionProfile.V1_4)]
+[TestFixture(NacosVersionProfile.V3_0)]
+internal sealed class ConfigSyncTests(NacosVersionProfile profile)
+{
+    private ConfigSyncHarness _h = null!;
+
+    [SetUp]
+    public async Task StartAsync() => _h = await ConfigSyncHarness.StartAsync(profile);
+
+    [TearDown]
+    public async Task StopAsync() => await _h.DisposeAsync();
+
+    private static string Describe(SyncRunResult r) =>
+        $"added {r.Added}, updated {r.Updated}, removed {r.Removed}, refused {r.Refused}, failed {r.Failed}, errors: {string.Join(" | ", r.Errors.Select(e => $"{e.Stage}: {e.Message}"))}";
+
+    [Test]
+    public async Task The_initial_copy_then_source_inserts_updates_and_deletes_reach_every_target_node_and_survive_a_restart()
+    {
+        await _h.WriteSourceAsync("a.yaml", "a: 1 中文 ✓");
+        await _h.WriteSourceAsync("b.properties", "b=1");
+        await _h.WriteSourceAsync("empty", "");
+        await _h.WriteSourceAsync("x", "in dev", tenant: "dev");
+        await using (var c = await _h.SourceDatabase.OpenAsync(CancellationToken.None))
+        {
+            await c.ExecuteAsync("INSERT INTO tenant_info (kp, tenant_id, tenant_name, tenant_desc, create_source, gmt_create, gmt_modified) VALUES ('1', 'dev', 'Dev', 'd', 'nacos', 0, 0)");
+        }
+
+        var full = await _h.RunAsync(SyncMode.Full);
+        Assert.That(full.Succeeded, Is.True, Describe(full));
+        Assert.That(full.Added, Is.EqualTo(4), "every source config copied: " + Describe(full));
+        Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("a.yaml")), Is.All.EqualTo(ConfigMd5.Of("a: 1 中文 ✓")), "every target node serves the copy");
+        Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("x", "dev")), Is.All.EqualTo(ConfigMd5.Of("in dev")), "custom namespace copied");
+        await using (var c = await _h.TargetDatabase.OpenAsync(CancellationToken.None))
+        {
+            Assert.That(await c.ExecuteScalarAsync<string>("SELECT tenant_name FROM tenant_info WHERE tenant_id = 'dev'"), Is.EqualTo("Dev"), "the namespace exists in the target");
+        }
+
+        await _h.WriteSourceAsync("a.yaml", "a: 2");
+        await _h.WriteSourceAsync("c.json", "{\"c\":3}");
+        await _h.DeleteSourceAsync("b.properties");
+        var incremental = await _h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(incremental.Succeeded, Is.True, Describe(incremental));
+            Assert.That((incremental.Added, incremental.Updated, incremental.Removed), Is.EqualTo((1L, 1L, 1L)), "one of each: " + Describe(incremental));
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("a.yaml")), Is.All.EqualTo(ConfigMd5.Of("a: 2")), "the update is served by every node");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("c.json")), Is.All.EqualTo(ConfigMd5.Of("{\"c\":3}")), "the insert is served by every node");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("b.properties")), Is.All.Null, "the delete is gone from every node");
+            Assert.That(incremental.ChangeLatencies, Has.Count.EqualTo(2), "a latency per proven upsert");
+        });
+
+        var again = await _h.RunAsync(SyncMode.Incremental, _h.Runner());
+        Assert.That((again.Added, again.Updated, again.Removed, again.Errors.Count), Is.EqualTo((0L, 0L, 0L, 0)), "after a restart nothing is applied twice: " + Describe(again));
+
+        await _h.WriteSourceAsync("d", "after restart");
+        var afterRestart = await _h.RunAsync(SyncMode.Incremental, _h.Runner());
+        Assert.That((afterRestart.Added, afterRestart.Updated, afterRestart.Removed), Is.EqualTo((1L, 0L, 0L)), "only the new change: " + Describe(afterRestart));
+        Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("d")), Is.All.EqualTo(ConfigMd5.Of("after restart")), "nothing lost across the restart");
+    }
+
+    [Test]
+    public async Task Without_the_refresh_step_the_nodes_keep_serving_the_stale_value_and_the_key_is_reported_then_retried()
+    {
+        await _h.WriteSourceAsync("k", "v1");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        await _h.WriteSourceAsync("k", "v2");
+        _h.Task.Config.VerifyDeadline = TimeSpan.FromMilliseconds(600);
+
+        var stale = await _h.RunAsync(SyncMode.Incremental, _h.Runner(skipRefresh: true));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(stale.Updated, Is.EqualTo(1), "the row was written: " + Describe(stale));
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("k")), Is.All.EqualTo(ConfigMd5.Of("v1")), "without a refresh every node still serves the old value");
+            Assert.That(stale.Errors.Where(e => e.Stage == SyncStage.Verify).Select(e => e.Key), Has.Member(_h.TargetKey("k").ToString()), "the key is reported, not dropped");
+            Assert.That(stale.OldestPendingChange, Is.Not.Null, "lag is visible");
+        });
+
+        _h.Task.Config.VerifyDeadline = TimeSpan.FromSeconds(5);
+        var retried = await _h.RunAsync(SyncMode.Incremental);
+        Assert.That(retried.Succeeded, Is.True, "the pending key is refreshed and proven at the next run: " + Describe(retried));
+        Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("k")), Is.All.EqualTo(ConfigMd5.Of("v2")), "now every node serves the new value");
+    }
+
+    [Test]
+    public async Task Drift_made_by_hand_in_the_target_is_repaired_by_the_full_job_and_native_configs_are_left_alone()
+    {
+        await _h.WriteSourceAsync("p", "source p");
+        await _h.WriteSourceAsync("q", "source q");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        await using (var c = await _h.TargetDatabase.OpenAsync(CancellationToken.None))
+        {
+            // Hand edits that bypass Nacos: content changed without md5, a row removed without history.
+            await c.ExecuteAsync("UPDATE config_info SET content = 'hand edit' WHERE data_id = 'p'");
+            await c.ExecuteAsync("DELETE FROM config_info WHERE data_id = 'q'");
+        }
+
+        var native = new ConfigRow(_h.TargetKey("native"), "target only", new ConfigAttributes("text", "", "", "", ""));
+        await _h.TargetWriter.UpsertAsync(native, CancellationToken.None);
+
+        var full = await _h.RunAsync(SyncMode.Full);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(full.Succeeded, Is.True, Describe(full));
+            Assert.That((full.Added, full.Updated, full.Removed), Is.EqualTo((1L, 1L, 0L)), "q restored, p repaired, native kept: " + Describe(full));
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("p")), Is.All.EqualTo(ConfigMd5.Of("source p")), "repair served by every node");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("q")), Is.All.EqualTo(ConfigMd5.Of("source q")), "restore served by every node");
+        });
+
+        _h.Task.Config.MirrorDeletes = true;
+        var mirror = await _h.RunAsync(SyncMode.Full);
+        Assert.That(mirror.Removed, Is.EqualTo(1), "with MirrorDeletes the native config goes too: " + Describe(mirror));
+        Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("native")), Is.All.Null, "and is gone from every node");
+    }
+}
+
+[TestFixture]
+internal sealed class ConfigApiModeTests
+{
+    [Test]
+    public async Task Api_mode_copies_updates_and_deletes_through_the_target_config_api()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Api);
+        await h.WriteSourceAsync("a", "one");
+        await h.WriteSourceAsync("b", "two");
+        var full = await h.RunAsync(SyncMode.Full);
+        Assert.That((full.Added, full.Errors.Count), Is.EqualTo((2L, 0)), string.Join(" | ", full.Errors.Select(e => e.Message)));
+
+        await h.WriteSourceAsync("a", "uno");
+        await h.DeleteSourceAsync("b");
+        var incremental = await h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((incremental.Updated, incremental.Removed, incremental.Errors.Count), Is.EqualTo((1L, 1L, 0)), string.Join(" | ", incremental.Errors.Select(e => e.Message)));
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("a")), Is.All.EqualTo(ConfigMd5.Of("uno")), "published through the API, served everywhere");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("b")), Is.All.Null, "deleted through the API");
+        });
+    }
+
+    [Test]
+    public async Task A_source_that_reads_empty_removes_nothing()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        for (var i = 0; i < 3; i++)
+        {
+            await h.WriteSourceAsync("k" + i, "v");
+        }
+
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(3), "initial copy");
+        for (var i = 0; i < 3; i++)
+        {
+            await h.DeleteSourceAsync("k" + i);
+        }
+
+        var full = await h.RunAsync(SyncMode.Full);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((full.Removed, full.Refused), Is.EqualTo((0L, 3L)), "an empty source read deletes nothing");
+            Assert.That(full.GuardTripped, Does.Contain("read empty"), "and says why");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("k0")), Is.All.Not.Null, "the copies are still served");
+        });
+    }
+}
