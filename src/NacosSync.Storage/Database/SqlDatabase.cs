@@ -21,6 +21,9 @@ public sealed class SqlDatabase
     /// <summary>host:port/database, safe to log.</summary>
     public string Description { get; }
 
+    /// <summary>The full connection string, password included: for handing to configuration, never for logs.</summary>
+    internal string ConnectionString => _connectionString;
+
     /// <summary>The same server and credentials, another database.</summary>
     public SqlDatabase WithDatabase(string database) => new(MySqlDriver.WithDatabase(_connectionString, database));
 
