@@ -125,7 +125,7 @@ internal sealed class ConfigSyncTests(NacosVersionProfile profile)
 }
 
 [TestFixture]
-internal sealed class ConfigApiModeTests
+internal sealed class ConfigSyncEdgeTests
 {
     [Test]
     public async Task Api_mode_copies_updates_and_deletes_through_the_target_config_api()
@@ -144,6 +144,32 @@ internal sealed class ConfigApiModeTests
             Assert.That((incremental.Updated, incremental.Removed, incremental.Errors.Count), Is.EqualTo((1L, 1L, 0)), string.Join(" | ", incremental.Errors.Select(e => e.Message)));
             Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("a")), Is.All.EqualTo(ConfigMd5.Of("uno")), "published through the API, served everywhere");
             Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("b")), Is.All.Null, "deleted through the API");
+        });
+    }
+
+    [Test]
+    public async Task Odd_keys_large_and_empty_contents_round_trip_and_a_row_the_target_cannot_store_is_reported_by_key()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await using (var c = await h.TargetDatabase.OpenAsync(CancellationToken.None))
+        {
+            // Nacos ships utf8 (3-byte) tables: a 4-byte character cannot be stored there.
+            await c.ExecuteAsync("ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
+        }
+
+        var large = string.Concat(Enumerable.Repeat("línea ∑ 中文 ", 300_000));
+        await h.WriteSourceAsync("a-b_c:d.e", "odd key");
+        await h.WriteSourceAsync("large", large);
+        await h.WriteSourceAsync("empty", "");
+        await h.WriteSourceAsync("emoji", "smile 😀");
+        var full = await h.RunAsync(SyncMode.Full);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((full.Added, full.Failed), Is.EqualTo((3L, 1L)), "three copied, one refused by the target");
+            Assert.That(full.Errors.Single().Key, Is.EqualTo(h.TargetKey("emoji").ToString()), "the refused row is named by key");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("large")), Is.All.EqualTo(ConfigMd5.Of(large)), $"{large.Length} chars byte-exact on every node");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("empty")), Is.All.EqualTo(ConfigMd5.Of("")), "empty content served");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("a-b_c:d.e")), Is.All.EqualTo(ConfigMd5.Of("odd key")), "odd key served");
         });
     }
 
