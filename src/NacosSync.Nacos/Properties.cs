@@ -2,3 +2,4 @@ using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("NacosSync.Hosting")]
 [assembly: InternalsVisibleTo("NacosSync")]
+[assembly: InternalsVisibleTo("NacosSync.Bench.Naming")]

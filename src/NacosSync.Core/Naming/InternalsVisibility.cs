@@ -4,3 +4,4 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("NacosSync.Nacos")]
 [assembly: InternalsVisibleTo("NacosSync.Hosting")]
 [assembly: InternalsVisibleTo("NacosSync")]
+[assembly: InternalsVisibleTo("NacosSync.Bench.Naming")]
