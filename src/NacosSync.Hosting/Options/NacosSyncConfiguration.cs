@@ -60,15 +60,11 @@ public static class NacosSyncConfiguration
         }
 
         var options = new NacosSyncOptions();
-        try
-        {
-            configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder names the key and the type it wanted ("Failed to convert configuration value at 'Tasks:t:Schedule:IncrementalInterval' to type 'System.TimeSpan'").
-            errors.Add(Describe(ex));
-        }
+        // Each section on its own, so "Logging" (the host's) is not an unknown key of ours.
+        BindSection(configuration, "Clusters", options.Clusters, errors);
+        BindSection(configuration, "Tasks", options.Tasks, errors);
+        BindSection(configuration, "State", options.State, errors);
+        BindSection(configuration, "Endpoint", options.Endpoint, errors);
 
         if (errors.Count == 0)
         {
@@ -80,6 +76,19 @@ public static class NacosSyncConfiguration
         }
 
         return errors.Count == 0 ? options : throw new NacosSyncConfigurationException(errors);
+    }
+
+    private static void BindSection(IConfiguration configuration, string key, object target, List<string> errors)
+    {
+        try
+        {
+            configuration.GetSection(key).Bind(target, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key and the type it wanted ("Failed to convert configuration value at 'Tasks:t:Schedule:IncrementalInterval' to type 'System.TimeSpan'").
+            errors.Add(Describe(ex));
+        }
     }
 
     private static string Describe(InvalidOperationException ex)

@@ -136,6 +136,26 @@ internal sealed class ConfigurationTests
         Assert.That(exception!.Errors.Single(), Does.Contain("/nonexistent/nacos-sync.json").And.Contain("--config"));
     }
 
+    [Test]
+    public void The_documented_example_configuration_loads_and_validates()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NacosSync.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var path = Path.Combine(directory!.FullName, "config", "nacos-sync.json");
+        var options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(path));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Tasks["migrate"].Source, Is.EqualTo("source"));
+            Assert.That(options.Clusters["target"].ClusterId, Is.EqualTo("cloud-b"));
+            Assert.That(options.Tasks["migrate"].Naming.ServiceFilter.Exclude, Is.EqualTo(new[] { "*-canary" }));
+        });
+    }
+
     [TestCase("10.0.0.1:8848", "http", "10.0.0.1", 8848)]
     [TestCase("nacos.internal", "http", "nacos.internal", 8848)]
     [TestCase("https://nacos.example.com", "https", "nacos.example.com", 8848)]

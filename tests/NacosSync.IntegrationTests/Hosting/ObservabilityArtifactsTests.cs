@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Metrics;
+using NacosSync.IntegrationTests.Infrastructure;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace NacosSync.IntegrationTests.Hosting;
+
+/// <summary>The alert rules and the dashboard shipped in config/ load, and name only metrics the daemon exports.</summary>
+[TestFixture]
+internal sealed partial class ObservabilityArtifactsTests
+{
+    private static string RulesPath => Path.Combine(RepositoryRoot.Path, "config", "prometheus", "nacos-sync-alerts.yaml");
+
+    private static string DashboardPath => Path.Combine(RepositoryRoot.Path, "config", "grafana", "nacos-sync-dashboard.json");
+
+    [Test]
+    public async Task Promtool_accepts_the_alert_rules()
+    {
+        var (exitCode, output) = await Promtool.RunAsync("", "check", "rules", RulesPath);
+
+        Assert.That(exitCode, Is.Zero, output);
+    }
+
+    [Test]
+    public async Task Every_metric_the_rules_and_dashboard_name_is_exported_and_the_scrape_is_promtool_clean()
+    {
+        var exported = await ScrapeAfterARichRunAsync();
+        var (lintExit, lint) = await Promtool.RunAsync(exported, "check", "metrics");
+        var exportedNames = MetricNameLine().Matches(exported).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+        var referenced = new[] { RulesPath, DashboardPath }
+            .SelectMany(path => MetricReference().Matches(File.ReadAllText(path)).Select(m => (File: Path.GetFileName(path), Name: m.Value)))
+            .Distinct()
+            .ToList();
+        var missing = referenced.Where(r => !exportedNames.Contains(r.Name)).Select(r => $"{r.File}: {r.Name}").ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lintExit, Is.Zero, "promtool check metrics:\n" + lint);
+            Assert.That(referenced, Has.Count.GreaterThan(8), "the artifacts reference the product's metrics");
+            Assert.That(missing, Is.Empty, "names used by alerts or panels that /metrics does not export");
+        });
+    }
+
+    private static async Task<string> ScrapeAfterARichRunAsync()
+    {
+        using var meters = new SyncMetrics();
+        var runs = new SyncRunMetrics(meters, TimeProvider.System);
+        using var exporter = new PrometheusTextExporter();
+        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(SyncMetrics.MeterName).AddReader(new PrometheusMetricReader(exporter)).Build();
+        runs.Record(new SyncRunResult
+        {
+            TaskName = "t",
+            Kind = SyncKind.Config,
+            Mode = SyncMode.Full,
+            Added = 3,
+            Updated = 2,
+            Removed = 1,
+            Refused = 4,
+            Failed = 1,
+            Drift = 6,
+            GuardTripped = "would remove 40 % of 10 replicas; the cap is 20 %",
+            Errors = [new SyncError(SyncStage.Verify, "node 2 still serves the old md5", "DEFAULT_GROUP/app.yaml")],
+            ChangeLatencies = [0.3, 0.8],
+            Duration = TimeSpan.FromSeconds(2),
+        });
+        runs.Record(new SyncRunResult { TaskName = "t", Kind = SyncKind.Config, Mode = SyncMode.Incremental, Duration = TimeSpan.FromSeconds(0.1) });
+        meters.HeartbeatsSent.Add(5, new KeyValuePair<string, object?>("task", "t"), new KeyValuePair<string, object?>("outcome", "ok"));
+        return await exporter.ScrapeAsync(CancellationToken.None);
+    }
+
+    [GeneratedRegex(@"^(nacossync_[a-z0-9_]+?)(?:_bucket|_sum|_count)?(?:\{| )", RegexOptions.Multiline)]
+    private static partial Regex MetricNameLine();
+
+    // A histogram is referenced through its _bucket series; the family name is what /metrics lists.
+    [GeneratedRegex(@"nacossync_[a-z0-9_]+?(?=_bucket\b|[^a-z0-9_])")]
+    private static partial Regex MetricReference();
+}
