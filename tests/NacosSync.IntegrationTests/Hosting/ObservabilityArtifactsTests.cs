@@ -24,6 +24,15 @@ internal sealed partial class ObservabilityArtifactsTests
     }
 
     [Test]
+    public void The_chart_ships_the_same_alert_rules_as_config()
+    {
+        var chartCopy = Path.Combine(RepositoryRoot.Path, "charts", "nacos-sync", "files", "nacos-sync-alerts.yaml");
+
+        Assert.That(File.ReadAllText(chartCopy), Is.EqualTo(File.ReadAllText(RulesPath)),
+            "charts/nacos-sync/files/nacos-sync-alerts.yaml is a copy of config/prometheus/nacos-sync-alerts.yaml (Helm reads files inside the chart only); copy it again");
+    }
+
+    [Test]
     public async Task Every_metric_the_rules_and_dashboard_name_is_exported_and_the_scrape_is_promtool_clean()
     {
         var exported = await ScrapeAfterARichRunAsync();
