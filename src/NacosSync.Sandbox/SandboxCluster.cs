@@ -116,6 +116,25 @@ public sealed class SandboxCluster : IAsyncDisposable
     /// <summary>The node listening on <paramref name="address"/> (<c>ip:port</c>), if any.</summary>
     public SandboxNode? FindNode(string address) => _nodes.FirstOrDefault(n => n.Address == address);
 
+    /// <summary>
+    /// The standalone command (<c>nacos-sync sandbox</c>): starts a cluster, writes one line per node
+    /// (<c>node 0 http://127.0.0.1:8848 (2.4.3, cluster)</c>) to <paramref name="output"/>, and runs until
+    /// <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public static async Task RunAsync(SandboxClusterOptions options, TextWriter output, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        await using var cluster = await StartAsync(options, ct);
+        var mode = options.Standalone ? "standalone" : "cluster";
+        foreach (var node in cluster.Nodes)
+        {
+            await output.WriteLineAsync($"node {node.Index} {node.BaseAddress} ({cluster.Traits.Version}, {mode}{(options.Database is null ? ", naming only: no config database" : "")})");
+        }
+
+        await output.FlushAsync(ct);
+        await cluster.RunUntilCancelledAsync(ct);
+    }
+
     /// <summary>Runs until <paramref name="ct"/> is cancelled (the standalone command), then stops every node.</summary>
     public async Task RunUntilCancelledAsync(CancellationToken ct)
     {
