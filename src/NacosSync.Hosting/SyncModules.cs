@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using NacosSync.Hosting.Config;
 using NacosSync.Hosting.Naming;
 
 namespace NacosSync.Hosting;
@@ -11,5 +12,6 @@ internal static class SyncModules
     {
         _ = configuration;
         services.AddNamingSync();
+        services.AddConfigSync();
     }
 }
