@@ -50,6 +50,8 @@ internal sealed partial class HeartbeatKeeper : BackgroundService
         _metrics = metrics;
         _options = options ?? new HeartbeatOptions();
         _inFlight = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        metrics?.Meter.CreateObservableGauge("nacossync.heartbeat.replicas", () => _entries.Count, "{replica}",
+            "Ephemeral replicas the daemon keeps alive with heartbeats, all tasks.");
     }
 
     /// <summary>Replicas being kept alive now.</summary>

@@ -90,6 +90,9 @@ internal sealed partial class NamingChangeFeed : IDisposable
         }
     }
 
+    /// <summary>Whether a complete full run of this process has told the feed what to watch for the task.</summary>
+    public bool IsWatching(string taskName) => _tasks.TryGetValue(taskName, out var feed) && feed.Ready;
+
     /// <summary>Forgets a task's watch state (its next full run starts it again).</summary>
     public void Reset(string taskName)
     {

@@ -66,8 +66,11 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
             {
                 run.Error(SyncStage.ReadSource, $"Tasks:{taskName}: source and target are the same cluster '{task.Source}'; refusing to run");
             }
-            else if (mode == SyncMode.Full || _feed is null)
+            else if (mode == SyncMode.Full || _feed is null || !_feed.IsWatching(taskName))
             {
+                // An incremental run before any full run of this process (a start or restart) runs full:
+                // the keeper must learn the replicas to beat within their 30 s, not at the next cron.
+                run.Mode = SyncMode.Full;
                 await RunFullAsync(taskName, task, request, run, cancellationToken);
             }
             else
@@ -272,10 +275,29 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
                 continue;
             }
 
-            ServiceInstancesRead targetRead;
+            // The list call hides disabled instances: where the version has the catalog, read the changed
+            // service from it on both sides, so a disabled instance is not taken for a removed one and a
+            // disabled native instance in the target is still seen as a conflict.
+            ServiceSnapshot sourceSnapshot;
+            ServiceSnapshot targetSnapshot;
+            bool includesDisabled;
             try
             {
-                targetRead = await target.ListInstancesAsync(targetService, cancellationToken);
+                var fromCatalog = await source.ReadServiceFromCatalogAsync(sourceService, defaultEphemeral: true, cancellationToken);
+                sourceSnapshot = fromCatalog ?? read.Service;
+                includesDisabled = fromCatalog is not null;
+            }
+            catch (NacosException ex)
+            {
+                run.Error(SyncStage.ReadSource, $"service {sourceService}: {ex.Message}", sourceService.ToString());
+                incomplete.Add(targetService.Namespace);
+                continue;
+            }
+
+            try
+            {
+                targetSnapshot = await target.ReadServiceFromCatalogAsync(targetService, mapper.EphemeralReplicas, cancellationToken)
+                    ?? (await target.ListInstancesAsync(targetService, cancellationToken)).Service;
             }
             catch (NacosException ex)
             {
@@ -283,12 +305,9 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
                 continue;
             }
 
-            var wanted = mapper.InScope(sourceService) ? mapper.ToReplicas([read.Service]).ToList() : [];
-
-            // instance/list hides disabled instances on both sides: a disabled source instance is not
-            // visible here, so an incremental run never removes; the full run (catalog) decides removals.
-            var plan = NamingDiff.Compute(wanted, targetRead.Service.Instances, owner, compareHealth: true);
-            changes.AddRange(plan.Changes.Where(c => c.Kind != NamingChangeKind.Remove || CanRemoveIncrementally(c, read)));
+            var wanted = mapper.InScope(sourceService) ? mapper.ToReplicas([sourceSnapshot]).ToList() : [];
+            var plan = NamingDiff.Compute(wanted, targetSnapshot.Instances, owner, compareHealth: true);
+            changes.AddRange(plan.Changes.Where(c => c.Kind != NamingChangeKind.Remove || CanRemoveIncrementally(c, includesDisabled)));
             done.Add(sourceService);
         }
 
@@ -329,12 +348,11 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
     }
 
     /// <summary>
-    /// In an incremental run a replica is removed only when its source instance is surely gone:
-    /// the list answer hides disabled instances, so a replica mirroring a disabled instance is left
-    /// to the full run, which reads the catalog.
+    /// Without the catalog (3.0) the source answer hides disabled instances: a replica mirroring a
+    /// disabled instance is then left alone by incremental runs (the full run decides).
     /// </summary>
-    private static bool CanRemoveIncrementally(NamingChange change, ServiceInstancesRead read) =>
-        read.IncludesDisabled || change.Current is { Enabled: true };
+    private static bool CanRemoveIncrementally(NamingChange change, bool sourceIncludesDisabled) =>
+        sourceIncludesDisabled || change.Current is { Enabled: true };
 
     private async Task<bool> LoadFirstFullSyncDoneAsync(string taskName, TaskMemory memory, RunState run, CancellationToken cancellationToken)
     {
@@ -510,6 +528,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
     /// <summary>Counters of one run, safe to bump from parallel writes.</summary>
     private sealed class RunState(string taskName, SyncMode mode)
     {
+        public SyncMode Mode { get; set; } = mode;
+
         private readonly ConcurrentQueue<SyncError> _errors = new();
         private readonly ConcurrentDictionary<string, long[]> _namespaces = new(StringComparer.Ordinal);
         private long _added;
@@ -575,7 +595,7 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         {
             TaskName = taskName,
             Kind = SyncKind.Naming,
-            Mode = mode,
+            Mode = Mode,
             Read = Read,
             Added = Added,
             Updated = Interlocked.Read(ref _updated),

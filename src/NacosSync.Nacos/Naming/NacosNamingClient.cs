@@ -64,7 +64,21 @@ internal sealed class NacosNamingClient(NacosTransport transport)
     /// (<c>catalog/services?withInstances=true</c>). Null when the version has no console catalog (3.0).
     /// </summary>
     /// <param name="defaultEphemeral">The catalog does not say whether an instance is ephemeral; assumed this when absent.</param>
-    public async Task<IReadOnlyList<ServiceSnapshot>?> ReadCatalogAsync(string namespaceId, bool defaultEphemeral, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ServiceSnapshot>?> ReadCatalogAsync(string namespaceId, bool defaultEphemeral, CancellationToken cancellationToken) =>
+        ReadCatalogCoreAsync(namespaceId, defaultEphemeral, [], cancellationToken);
+
+    /// <summary>
+    /// One service from the catalog, disabled instances included (the list call hides them); an empty
+    /// snapshot when the service is gone; null when the version has no console catalog (3.0).
+    /// </summary>
+    public async Task<ServiceSnapshot?> ReadServiceFromCatalogAsync(ServiceKey service, bool defaultEphemeral, CancellationToken cancellationToken)
+    {
+        // The catalog filters by "contains": ask narrowly, then pick the exact name.
+        var services = await ReadCatalogCoreAsync(service.Namespace, defaultEphemeral, [P("serviceNameParam", service.Service), P("groupNameParam", service.Group)], cancellationToken);
+        return services is null ? null : services.FirstOrDefault(s => s.Key == service) ?? new ServiceSnapshot(service, []);
+    }
+
+    private async Task<IReadOnlyList<ServiceSnapshot>?> ReadCatalogCoreAsync(string namespaceId, bool defaultEphemeral, KeyValuePair<string, string>[] filters, CancellationToken cancellationToken)
     {
         var version = await transport.GetServerVersionAsync(cancellationToken);
         if (!version.HasConsoleCatalog)
@@ -74,7 +88,7 @@ internal sealed class NacosNamingClient(NacosTransport transport)
 
         const string path = "/v1/ns/catalog/services";
         var response = await transport.SendAsync(NacosRequest.Get(path,
-            P("namespaceId", namespaceId), P("pageNo", "1"), P("pageSize", BigPage.ToString(CultureInfo.InvariantCulture)), P("withInstances", "true")), cancellationToken);
+            [P("namespaceId", namespaceId), P("pageNo", "1"), P("pageSize", BigPage.ToString(CultureInfo.InvariantCulture)), P("withInstances", "true"), .. filters]), cancellationToken);
         using var document = NacosTransport.ParseJson(response.Body, path);
         var root = Data(document.RootElement);
         var list = root.ValueKind == JsonValueKind.Array ? root

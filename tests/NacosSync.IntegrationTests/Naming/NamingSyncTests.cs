@@ -259,7 +259,7 @@ internal sealed class NamingSyncTests
 
         h.Restart();
         await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
-        var first = await h.RunAsync();
+        var first = await h.RunAsync(SyncMode.Incremental);
         for (var i = 0; i < 8; i++)
         {
             await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
@@ -269,6 +269,7 @@ internal sealed class NamingSyncTests
         var target = await AllAsync(h.TargetApi);
         Assert.Multiple(() =>
         {
+            Assert.That(first.Mode, Is.EqualTo(SyncMode.Full), "the first incremental run after a start runs full, so the keeper learns its replicas at once");
             Assert.That((first.Added, first.Updated), Is.EqualTo((0L, 0L)), "replicas found in the target are adopted, not registered again");
             Assert.That(first.Removed, Is.EqualTo(1), "the restarted daemon remembers the first full sync and may remove");
             Assert.That(target.Select(i => i.Key.Ip), Is.EqualTo(new[] { "10.0.0.1" }), "one replica, alive 40 s after the restart");
@@ -290,12 +291,21 @@ internal sealed class NamingSyncTests
         var applied = await h.RunAsync(SyncMode.Incremental);
         var atRest = await h.RunAsync(SyncMode.Incremental);
 
+        // Disabling a source instance hides it from the list call: it must be mirrored, not removed.
+        var pushes = h.Feed.PushesReceived;
+        await h.SourceApi.UpdateAsync(Instance("pay", "10.0.1.1", enabled: false), None);
+        await WaitForAsync(() => h.Feed.PushesReceived > pushes);
+        var disabled = await h.RunAsync(SyncMode.Incremental);
+        var payReplica = (await AllAsync(h.TargetApi)).SingleOrDefault(i => i.Key.Ip == "10.0.1.1");
+
         Assert.Multiple(async () =>
         {
             Assert.That(subscribe.Added + subscribe.Updated, Is.Zero, "subscribing finds nothing new");
             Assert.That(applied.Added, Is.EqualTo(1), "the pushed change is applied");
             Assert.That(applied.ChangeLatencies, Has.Count.EqualTo(1), "its lag is measured");
             Assert.That(atRest.Read, Is.Zero, "nothing pushed, nothing due: nothing read");
+            Assert.That((disabled.Updated, disabled.Removed), Is.EqualTo((1L, 0L)), "a disabled source instance is an update, not a removal");
+            Assert.That(payReplica?.Enabled, Is.False, "the replica is disabled like its source");
             Assert.That((await AllAsync(h.TargetApi)).Single(i => i.Key.Ip == "10.0.0.9").Weight, Is.EqualTo(4));
         });
     }
