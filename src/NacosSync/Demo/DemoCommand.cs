@@ -183,6 +183,7 @@ internal static class DemoCommand
                 table.AddRow("services", N(counts.SourceServices), N(counts.TargetServices), metrics.LagSeconds("demo", SyncKind.Naming).ToString("0.0", CultureInfo.InvariantCulture));
                 table.AddRow("instances", N(counts.SourceInstances), N(counts.TargetInstances), "");
                 table.AddRow("configs", N(counts.SourceConfigs), N(counts.TargetConfigs), metrics.LagSeconds("demo", SyncKind.Config).ToString("0.0", CultureInfo.InvariantCulture));
+                table.AddRow("configs identical on every target node", "", N(counts.IdenticalConfigs), "");
                 table.Caption($"{workload.Changes} changes made in the source so far; Ctrl-C stops");
                 var recent = new Panel(new Text(string.Join('\n', logs.Lines.DefaultIfEmpty("(no log lines yet)")))).Header("daemon log");
                 context.UpdateTarget(new Rows(table, recent));
@@ -219,7 +220,46 @@ internal static class DemoCommand
         var (ts, ti) = await CountNamingAsync(http, target.Nodes[0].BaseAddress, cancellationToken);
         var sc = await CountConfigsAsync(http, source.Nodes[0].BaseAddress, cancellationToken);
         var tc = await CountConfigsAsync(http, target.Nodes[^1].BaseAddress, cancellationToken);
-        return new DemoCounts(ss, ts, si, ti, sc, tc);
+        var identical = await CountIdenticalConfigsAsync(http, source, target, (int)Math.Max(sc, 0), cancellationToken);
+        return new DemoCounts(ss, ts, si, ti, sc, tc, identical);
+    }
+
+    /// <summary>Configs whose md5 on every target node equals the source's: what "visible in the target" means for config.</summary>
+    private static async Task<long> CountIdenticalConfigsAsync(HttpClient http, SandboxCluster source, SandboxCluster target, int configs, CancellationToken cancellationToken)
+    {
+        long identical = 0;
+        for (var c = 0; c < configs; c++)
+        {
+            var path = $"/nacos/v1/cs/configs?dataId=demo-config-{c:D2}.yaml&group=DEFAULT_GROUP";
+            var expected = await Md5Async(http, new Uri(source.Nodes[0].BaseAddress, path), cancellationToken);
+            var same = expected is not null;
+            foreach (var node in target.Nodes)
+            {
+                same &= expected == await Md5Async(http, new Uri(node.BaseAddress, path), cancellationToken);
+            }
+
+            identical += same ? 1 : 0;
+        }
+
+        return identical;
+    }
+
+    private static async Task<string?> Md5Async(HttpClient http, Uri address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The body's own md5 rather than the Content-MD5 header (hex in Nacos, base64 in HTTP's eyes).
+            using var response = await http.GetAsync(address, cancellationToken);
+#pragma warning disable CA5351 // MD5 is the Nacos protocol's content digest, not a security measure.
+            return response.IsSuccessStatusCode
+                ? Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(await response.Content.ReadAsByteArrayAsync(cancellationToken)))
+                : null;
+#pragma warning restore CA5351
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     private static async Task<(long Services, long Instances)> CountNamingAsync(HttpClient http, Uri node, CancellationToken cancellationToken)
@@ -292,12 +332,13 @@ internal static class DemoCommand
 
     private sealed record DemoSettings(int Services, int Instances, int Configs, string Endpoint, TimeSpan? Duration);
 
-    private sealed record DemoCounts(long SourceServices, long TargetServices, long SourceInstances, long TargetInstances, long SourceConfigs, long TargetConfigs)
+    private sealed record DemoCounts(long SourceServices, long TargetServices, long SourceInstances, long TargetInstances, long SourceConfigs, long TargetConfigs, long IdenticalConfigs)
     {
-        public bool Converged => SourceServices >= 0 && SourceServices == TargetServices && SourceInstances == TargetInstances && SourceConfigs == TargetConfigs;
+        public bool Converged => SourceServices >= 0 && SourceServices == TargetServices && SourceInstances == TargetInstances
+            && SourceConfigs == TargetConfigs && IdenticalConfigs == SourceConfigs;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"services {SourceServices} → {TargetServices}, instances {SourceInstances} → {TargetInstances}, configs {SourceConfigs} → {TargetConfigs}");
+            $"services {SourceServices} → {TargetServices}, instances {SourceInstances} → {TargetInstances}, configs {SourceConfigs} → {TargetConfigs} ({IdenticalConfigs} identical on every target node)");
     }
 
     private sealed record CatalogPage([property: JsonPropertyName("count")] int Count, [property: JsonPropertyName("serviceList")] List<CatalogService>? ServiceList);
