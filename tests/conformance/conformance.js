@@ -1,7 +1,8 @@
 'use strict';
 
 // Drives a 2-node NacosSync sandbox cluster with the official Node.js Nacos client (npm `nacos`).
-// Env: NACOS_NODE_A, NACOS_NODE_B ("ip:port" of two nodes of one cluster).
+// Env: NACOS_NODE_A, NACOS_NODE_B ("ip:port" of two nodes of one cluster);
+//      NACOS_USERNAME, NACOS_PASSWORD when the cluster has auth on.
 // Prints one line per step: "ok <step>" or "fail <step>: <reason>"; exits 0 only when every step passed.
 
 const fs = require('fs');
@@ -16,6 +17,9 @@ if (!nodeA || !nodeB) {
   process.exit(2);
 }
 
+const credentials = process.env.NACOS_USERNAME
+  ? { username: process.env.NACOS_USERNAME, password: process.env.NACOS_PASSWORD }
+  : {};
 const run = `${process.pid}-${Date.now()}`;
 const cacheRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nacos-conformance-'));
 const quiet = {
@@ -57,8 +61,8 @@ async function main() {
   const clients = [];
 
   // Naming: a client on each node; the nodes share naming data.
-  const namingA = new NacosNamingClient({ logger: quiet, serverList: nodeA, namespace: 'public' });
-  const namingB = new NacosNamingClient({ logger: quiet, serverList: nodeB, namespace: 'public' });
+  const namingA = new NacosNamingClient({ logger: quiet, serverList: nodeA, namespace: 'public', ...credentials });
+  const namingB = new NacosNamingClient({ logger: quiet, serverList: nodeB, namespace: 'public', ...credentials });
   clients.push(namingA, namingB);
   await step('naming-ready', async () => {
     await namingA.ready();
@@ -96,11 +100,11 @@ async function main() {
 
   // Config: one client per node, each with its own cluster name and a fresh cache dir.
   const configA = new NacosConfigClient({
-    serverAddr: nodeA, namespace: '', clusterName: `conformance-a-${run}`, cacheDir: path.join(cacheRoot, 'a'), requestTimeout: 5000,
+    serverAddr: nodeA, namespace: '', clusterName: `conformance-a-${run}`, cacheDir: path.join(cacheRoot, 'a'), requestTimeout: 5000, ...credentials,
   });
   await configA.ready();
   const configB = new NacosConfigClient({
-    serverAddr: nodeB, namespace: '', clusterName: `conformance-b-${run}`, cacheDir: path.join(cacheRoot, 'b'), requestTimeout: 5000,
+    serverAddr: nodeB, namespace: '', clusterName: `conformance-b-${run}`, cacheDir: path.join(cacheRoot, 'b'), requestTimeout: 5000, ...credentials,
   });
   await configB.ready();
   clients.push(configA, configB);

@@ -13,8 +13,9 @@ internal sealed class NodeClientConformanceTests
 {
     private static readonly string[] Steps = ["naming-ready", "register", "subscribe", "list", "deregister", "publish", "get", "listen", "remove", "all"];
 
-    [Test]
-    public async Task The_official_node_client_registers_subscribes_lists_deregisters_publishes_gets_listens_and_removes()
+    [TestCase(false, TestName = "The_official_node_client_registers_subscribes_lists_deregisters_publishes_gets_listens_and_removes")]
+    [TestCase(true, TestName = "The_official_node_client_does_the_same_on_a_cluster_with_auth_on")]
+    public async Task Conformance(bool authEnabled)
     {
         var directory = Path.Combine(RepositoryRoot.Path, "tests", "conformance");
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "nacos")))
@@ -23,12 +24,21 @@ internal sealed class NodeClientConformanceTests
             Assert.That(install.ExitCode, Is.Zero, $"npm ci failed:\n{install.Output}");
         }
 
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true);
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, configure: o =>
+        {
+            o.AuthEnabled = authEnabled;
+            o.AdminPassword = "conformance";
+        });
         var environment = new Dictionary<string, string>
         {
             ["NACOS_NODE_A"] = cluster.Nodes[0].Address,
             ["NACOS_NODE_B"] = cluster.Nodes[1].Address,
         };
+        if (authEnabled)
+        {
+            environment["NACOS_USERNAME"] = "nacos";
+            environment["NACOS_PASSWORD"] = "conformance";
+        }
 
         var result = await RunAsync("node", ["conformance.js"], directory, environment, TimeSpan.FromMinutes(2));
         await TestContext.Out.WriteLineAsync(result.Output);
