@@ -12,8 +12,8 @@ namespace NacosSync.Storage.Config;
 /// </summary>
 public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
 {
-    /// <summary>Rows per digest page. Default 2,000.</summary>
-    public int PageSize { get; init; } = 2_000;
+    /// <summary>Rows per digest page. Default 5,000 (a page is a server-side sort of the key columns, so fewer pages cost less).</summary>
+    public int PageSize { get; init; } = 5_000;
 
     public SqlDatabase Database => database;
 
@@ -34,8 +34,8 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     }
 
     /// <summary>
-    /// Streams the digests of one tenant, ordered by (group, dataId) in UTF-8 byte order (the order
-    /// of <see cref="ConfigKeyComparer"/>). <paramref name="group"/> restricts to one group;
+    /// Streams the digests of one tenant in the order of <see cref="ConfigKeyComparer"/> (dataId, then
+    /// group, as the table's unique index orders them). <paramref name="group"/> restricts to one group;
     /// <paramref name="excludedGroups"/> leaves groups out; <paramref name="keep"/> filters in memory.
     /// The md5 is computed from the content by the server (<c>MD5(content)</c>), so a row edited by
     /// hand with a stale md5 column still shows as drift.
@@ -49,59 +49,80 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     {
         ArgumentNullException.ThrowIfNull(excludedGroups);
         ArgumentNullException.ThrowIfNull(keep);
-        var sql = new StringBuilder($"""
-            SELECT IFNULL(c.group_id, '') AS GroupId, c.data_id AS DataId, MD5(c.content) AS Md5, IFNULL(c.type, '') AS Type,
-              IFNULL(c.app_name, '') AS AppName, IFNULL(c.c_desc, '') AS Description, {EncryptedKeyColumn} AS EncryptedDataKey,
-              {TagsColumn} AS Tags
-            FROM config_info c
-            WHERE IFNULL(c.tenant_id, '') = @tenant
-            """);
+        // Pages walk the unique index (data_id, group_id, tenant_id) in its own order, which
+        // ConfigKeyComparer reproduces: no sort, and each page starts where the last one ended.
+        // MD5(content) and the tags are computed for the page's rows only.
+        var filter = new StringBuilder("(c.tenant_id = @tenant OR (@tenant = '' AND c.tenant_id IS NULL)) AND c.group_id IS NOT NULL");
         if (group is not null)
         {
-            sql.Append(" AND c.group_id = @group");
+            filter.Append(" AND c.group_id = @group");
         }
 
         if (excludedGroups.Count > 0)
         {
-            sql.Append(" AND IFNULL(c.group_id, '') NOT IN @excludedGroups");
+            filter.Append(" AND c.group_id NOT IN @excludedGroups");
         }
 
-        const string Order = " ORDER BY CAST(IFNULL(c.group_id, '') AS BINARY), CAST(c.data_id AS BINARY) LIMIT @limit";
-        var firstPage = sql + Order;
-        var nextPage = sql + """
-             AND (CAST(IFNULL(c.group_id, '') AS BINARY) > @lastGroup
-              OR (CAST(IFNULL(c.group_id, '') AS BINARY) = @lastGroup AND CAST(c.data_id AS BINARY) > @lastDataId))
-            """ + Order;
-        byte[] lastGroup = [];
-        byte[] lastDataId = [];
-        var first = true;
-        while (true)
+        const string Order = " ORDER BY c.data_id, c.group_id";
+        const string After = " AND c.data_id >= @lastDataId AND (c.data_id > @lastDataId OR c.group_id > @lastGroup)";
+        string Page(string where) => $"""
+            SELECT c.group_id AS GroupId, c.data_id AS DataId, MD5(c.content) AS Md5, IFNULL(c.type, '') AS Type,
+              IFNULL(c.app_name, '') AS AppName, IFNULL(c.c_desc, '') AS Description, {EncryptedKeyColumn} AS EncryptedDataKey,
+              {TagsColumn} AS Tags
+            FROM config_info c
+            JOIN (SELECT c.id FROM config_info c WHERE {where}{Order} LIMIT @limit) k ON k.id = c.id
+            {Order}
+            """;
+        var firstPage = Page(filter.ToString());
+        var nextPage = Page(filter + After);
+        async Task<List<DigestRow>> ReadPageAsync(string sql, string lastGroup, string lastDataId)
         {
-            List<DigestRow> page;
-            await using (var connection = await database.OpenAsync(cancellationToken))
-            {
-                await connection.ExecuteAsync(new CommandDefinition("SET SESSION group_concat_max_len = 1048576", cancellationToken: cancellationToken));
-                page = [.. await connection.QueryAsync<DigestRow>(new CommandDefinition(first ? firstPage : nextPage,
-                    new { tenant, group, excludedGroups, lastGroup, lastDataId, limit = PageSize }, cancellationToken: cancellationToken))];
-            }
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("SET SESSION group_concat_max_len = 1048576", cancellationToken: cancellationToken));
+            return [.. await connection.QueryAsync<DigestRow>(new CommandDefinition(sql,
+                new { tenant, group, excludedGroups, lastGroup, lastDataId, limit = PageSize }, cancellationToken: cancellationToken))];
+        }
 
-            foreach (var row in page)
+        // One page is read ahead while the caller consumes the current one: each page costs a sort of
+        // the key columns on the server, and the two sides of the diff then overlap their waits.
+        var pending = ReadPageAsync(firstPage, "", "");
+        try
+        {
+            while (true)
             {
-                if (keep(row.GroupId, row.DataId))
+                var page = await pending;
+                pending = page.Count < PageSize
+                    ? null!
+                    : ReadPageAsync(nextPage, page[^1].GroupId, page[^1].DataId);
+                foreach (var row in page)
                 {
-                    yield return new ConfigDigest(new ConfigKey(tenant, row.GroupId, row.DataId), row.Md5,
-                        new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey));
+                    if (keep(row.GroupId, row.DataId))
+                    {
+                        yield return new ConfigDigest(new ConfigKey(tenant, row.GroupId, row.DataId), row.Md5,
+                            new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey));
+                    }
+                }
+
+                if (pending is null)
+                {
+                    yield break;
                 }
             }
-
-            if (page.Count < PageSize)
+        }
+        finally
+        {
+            if (pending is not null)
             {
-                yield break;
+                // The caller stopped early: let the read-ahead finish (or fail) quietly.
+                try
+                {
+                    await pending;
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException)
+                {
+                    // Nothing to report: its rows were never asked for.
+                }
             }
-
-            first = false;
-            lastGroup = Encoding.UTF8.GetBytes(page[^1].GroupId);
-            lastDataId = Encoding.UTF8.GetBytes(page[^1].DataId);
         }
     }
 

@@ -102,6 +102,10 @@ internal sealed class ConfigDiffTests
             Assert.That(string.CompareOrdinal(privateUse, emoji), Is.Positive, "ordinal UTF-16 comparison gets it wrong, which is why the comparer exists");
             Assert.That(ConfigKeyComparer.CompareCodePoints("a", "ab"), Is.Negative, "a prefix sorts first");
             Assert.That(ConfigKeyComparer.CompareCodePoints("B", "a"), Is.Negative, "binary order: upper case before lower case");
+            Assert.That(ConfigKeyComparer.CompareCodePoints("a\t", "a"), Is.Negative, "PAD SPACE: 'a' compares as 'a ', and tab < space");
+            Assert.That(ConfigKeyComparer.CompareCodePoints("a ", "a"), Is.Zero, "PAD SPACE: trailing spaces do not count");
+            Assert.That(ConfigKeyComparer.Instance.Compare(new ConfigKey("", "Z", "a"), new ConfigKey("", "A", "b")), Is.Negative,
+                "dataId before group, as the unique index (data_id, group_id, tenant_id) orders rows");
         });
     }
 
