@@ -43,6 +43,8 @@ public static class NacosSyncHost
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
         builder.Services.AddSyncJobs(options);
+        builder.Services.AddSingleton<Canary.CanaryService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Canary.CanaryService>());
 
         var app = builder.Build();
         var adminToken = Secrets.Read(options.Endpoint.AdminToken, options.Endpoint.AdminTokenFile, "Endpoint:AdminToken");
@@ -51,6 +53,7 @@ public static class NacosSyncHost
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => readiness.Started = true);
         lifetime.ApplicationStopping.Register(() => readiness.Stopping = true);
+        _ = app.Services.GetRequiredService<Canary.CanaryService>(); // its instruments exist from the first scrape
         var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
         foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
         {

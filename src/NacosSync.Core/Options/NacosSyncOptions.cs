@@ -97,6 +97,26 @@ public sealed class SyncTaskOptions
     public ScheduleOptions Schedule { get; set; } = new();
 
     public GuardOptions Guards { get; set; } = new();
+
+    public CanaryOptions Canary { get; set; } = new();
+}
+
+/// <summary>
+/// The heartbeat-row pattern of database replication: a marker written in the source's public
+/// namespace at an interval (an instance of service <c>nacos-sync-canary-&lt;task&gt;</c> and a
+/// config of the same dataId, in <see cref="Group"/>) and timed until it is visible in the target,
+/// so lag is measured even when nothing else changes. The group must pass the task's filters.
+/// </summary>
+public sealed class CanaryOptions
+{
+    /// <summary>Default false.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>How often a new marker is written. Default 10 s (at most 14 s, so the canary instance stays healthy).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Group of the canary instance and config. Default <c>NACOS_SYNC_CANARY</c>.</summary>
+    public string Group { get; set; } = "NACOS_SYNC_CANARY";
 }
 
 /// <summary>Include / exclude patterns: <c>*</c> matches any run of characters. Empty include = all.</summary>

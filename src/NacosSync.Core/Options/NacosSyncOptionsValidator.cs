@@ -182,6 +182,16 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             errors.Add($"{prefix}:Guards:DeletionAllowance: '{task.Guards.DeletionAllowance}' must be 0 or more");
         }
 
+        if (task.Canary.Enabled && (task.Canary.Interval < TimeSpan.FromSeconds(1) || task.Canary.Interval > TimeSpan.FromSeconds(14)))
+        {
+            errors.Add($"{prefix}:Canary:Interval: '{Format(task.Canary.Interval)}' must be from 00:00:01 to 00:00:14 (the canary instance is ephemeral and turns unhealthy after 15 s)");
+        }
+
+        if (task.Canary.Enabled && string.IsNullOrWhiteSpace(task.Canary.Group))
+        {
+            errors.Add($"{prefix}:Canary:Group: blank; give the group the canary instance and config live in, e.g. NACOS_SYNC_CANARY");
+        }
+
         if (task.Config.VerifyDeadline <= TimeSpan.Zero || task.Config.VerifyDeadline > TimeSpan.FromMinutes(10))
         {
             errors.Add($"{prefix}:Config:VerifyDeadline: '{Format(task.Config.VerifyDeadline)}' must be more than 0 and at most 00:10:00");

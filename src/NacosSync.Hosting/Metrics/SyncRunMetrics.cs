@@ -18,6 +18,7 @@ internal sealed class SyncRunMetrics
     private readonly Counter<long> _objects;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _guardTrips;
+    private readonly Counter<long> _convergenceFailures;
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _changeLatency;
 
@@ -29,6 +30,8 @@ internal sealed class SyncRunMetrics
         _objects = meter.CreateCounter<long>("nacossync.sync.objects", "{object}", "Objects changed in the target or held back, by task, kind and action (added, updated, removed, refused, failed).");
         _errors = meter.CreateCounter<long>("nacossync.sync.errors", "{error}", "Errors by task, kind and stage (read_source, read_target, write, refresh, verify).");
         _guardTrips = meter.CreateCounter<long>("nacossync.sync.guard.trips", "{run}", "Runs whose deletions a safety guard refused, by task and kind.");
+        _convergenceFailures = meter.CreateCounter<long>("nacossync.config.cache.convergence.failures", "{key}",
+            "Config keys that some target node did not serve with the new md5 before the verify deadline, by task (retried next run).");
         _runDuration = meter.CreateHistogram("nacossync.sync.run.duration", "s", "Duration of sync runs, by task, kind and mode.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900] });
         _changeLatency = meter.CreateHistogram("nacossync.sync.change.latency", "s", "Seconds from a source change to its being visible in the target (config: on every target node), by task and kind.",
@@ -66,6 +69,11 @@ internal sealed class SyncRunMetrics
         if (result.GuardTripped is not null)
         {
             _guardTrips.Add(1, task, kind);
+        }
+
+        if (result.Kind == SyncKind.Config && result.Errors.Count(e => e.Stage == SyncStage.Verify) is > 0 and var unconverged)
+        {
+            _convergenceFailures.Add(unconverged, task);
         }
 
         foreach (var latency in result.ChangeLatencies)

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Config;
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.Sync;
+using NacosSync.Hosting.Config;
+using NacosSync.Hosting.Metrics;
+using NacosSync.Hosting.Nacos;
+using NacosSync.Nacos.Transport;
+
+namespace NacosSync.Hosting.Canary;
+
+/// <summary>
+/// Writes a marker in the source of every task with <see cref="CanaryOptions.Enabled"/> at its
+/// interval, an instance (naming) and a config (config) carrying the write time, and polls the
+/// target until the marker is visible there (config: on every target node). Exports
+/// <c>nacossync_canary_lag_seconds</c> (age of the oldest marker not yet visible, 0 once visible)
+/// and <c>nacossync_canary_latency_seconds</c> (write → visible).
+/// </summary>
+internal sealed partial class CanaryService : BackgroundService
+{
+    internal const string WrittenAtKey = "canary.written-at";
+
+    private readonly NacosSyncOptions _options;
+    private readonly NacosClientFactory _clients;
+    private readonly IConfigEndpointsProvider _configEndpoints;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<CanaryService> _logger;
+    private readonly Histogram<double> _latency;
+    private readonly ConcurrentDictionary<(string Task, SyncKind Kind), DateTimeOffset?> _pendingSince = new();
+
+    public CanaryService(IOptions<NacosSyncOptions> options, NacosClientFactory clients, IConfigEndpointsProvider configEndpoints, SyncMetrics metrics,
+        TimeProvider timeProvider, ILogger<CanaryService> logger)
+    {
+        _options = options.Value;
+        _clients = clients;
+        _configEndpoints = configEndpoints;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _latency = metrics.Meter.CreateHistogram("nacossync.canary.latency", "s", "Seconds from writing a canary marker in the source to seeing it in the target, by task and kind.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30] });
+        metrics.Meter.CreateObservableGauge("nacossync.canary.lag", ObserveLag, "s", "Age of the oldest canary marker not yet visible in the target; 0 once visible.");
+    }
+
+    /// <summary>The canary lag now, for tests and the demo.</summary>
+    public double LagSeconds(string task, SyncKind kind) =>
+        _pendingSince.TryGetValue((task, kind), out var since) && since is { } s ? Math.Max(0, (_timeProvider.GetUtcNow() - s).TotalSeconds) : 0;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = new List<Task>();
+        foreach (var (name, task) in _options.Tasks.Where(t => t.Value.Enabled && t.Value.Canary.Enabled))
+        {
+            if (task.Naming.Enabled)
+            {
+                _pendingSince[(name, SyncKind.Naming)] = null;
+                loops.Add(LoopAsync(name, task, SyncKind.Naming, stoppingToken));
+            }
+
+            if (task.Config.Enabled)
+            {
+                _pendingSince[(name, SyncKind.Config)] = null;
+                loops.Add(LoopAsync(name, task, SyncKind.Config, stoppingToken));
+            }
+        }
+
+        return Task.WhenAll(loops);
+    }
+
+    private async Task LoopAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var started = _timeProvider.GetUtcNow();
+            var next = started + task.Canary.Interval;
+            try
+            {
+                var stamp = started.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                await WriteAsync(taskName, task, kind, stamp, cancellationToken);
+                _pendingSince.AddOrUpdate((taskName, kind), started, (_, previous) => previous ?? started);
+                while (_timeProvider.GetUtcNow() < next + task.Canary.Interval)
+                {
+                    if (await IsVisibleAsync(taskName, task, kind, stamp, cancellationToken))
+                    {
+                        _latency.Record((_timeProvider.GetUtcNow() - started).TotalSeconds, new("task", taskName), new("kind", kind.Name()));
+                        _pendingSince[(taskName, kind)] = null;
+                        break;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), _timeProvider, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NacosException or HttpRequestException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                LogCanaryFailed(_logger, taskName, kind.Name(), ex.Message);
+            }
+
+            var wait = next - _timeProvider.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, _timeProvider, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task WriteAsync(string taskName, SyncTaskOptions task, SyncKind kind, string stamp, CancellationToken cancellationToken)
+    {
+        if (kind == SyncKind.Naming)
+        {
+            var service = new ServiceKey("public", task.Canary.Group, ServiceName(taskName));
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [WrittenAtKey] = stamp };
+            // TEST-NET-1 address: never a real endpoint; the port tells tasks apart.
+            var instance = new NamingInstance(new InstanceKey(service, "DEFAULT", "192.0.2.1", 1), 1, Enabled: true, Healthy: true, Ephemeral: true, metadata);
+            await _clients.Naming(task.Source).RegisterAsync(instance, cancellationToken);
+        }
+        else
+        {
+            var endpoints = _configEndpoints.Get(taskName, task, _options);
+            var tenant = await PublicTenantAsync(endpoints.SourceApi.Transport, cancellationToken);
+            var row = new ConfigRow(new ConfigKey(tenant, task.Canary.Group, ServiceName(taskName)), stamp, ConfigAttributes.Empty with { Type = "text" });
+            await endpoints.SourceApi.PublishAsync(row, casMd5: null, cancellationToken);
+        }
+    }
+
+    private async Task<bool> IsVisibleAsync(string taskName, SyncTaskOptions task, SyncKind kind, string stamp, CancellationToken cancellationToken)
+    {
+        var targetNamespace = task.Namespaces.TryGetValue("public", out var mapped) ? mapped : "public";
+        var targetGroup = task.Groups.TryGetValue(task.Canary.Group, out var mappedGroup) ? mappedGroup : task.Canary.Group;
+        if (kind == SyncKind.Naming)
+        {
+            var read = await _clients.Naming(task.Target).ListInstancesAsync(new ServiceKey(targetNamespace, targetGroup, ServiceName(taskName)), cancellationToken);
+            return read.Service.Instances.Any(i => i.Metadata.TryGetValue(WrittenAtKey, out var seen) && seen == stamp);
+        }
+
+        var endpoints = _configEndpoints.Get(taskName, task, _options);
+        var tenant = targetNamespace == "public" ? await PublicTenantAsync(endpoints.TargetApi.Transport, cancellationToken) : targetNamespace;
+        var key = new ConfigKey(tenant, targetGroup, ServiceName(taskName));
+        foreach (var node in await endpoints.TargetApi.ClusterNodesAsync(cancellationToken))
+        {
+            var served = await endpoints.TargetApi.GetFromNodeAsync(node, key, cancellationToken);
+            if (served?.Content != stamp)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<string> PublicTenantAsync(NacosTransport transport, CancellationToken cancellationToken) =>
+        (await transport.GetServerVersionAsync(cancellationToken)).Major >= 3 ? "public" : "";
+
+    internal static string ServiceName(string taskName) => "nacos-sync-canary-" + taskName;
+
+    private IEnumerable<Measurement<double>> ObserveLag()
+    {
+        foreach (var ((task, kind), _) in _pendingSince)
+        {
+            yield return new Measurement<double>(LagSeconds(task, kind), new("task", task), new("kind", kind.Name()));
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Task {Task} {Kind} canary: {Message}")]
+    private static partial void LogCanaryFailed(ILogger logger, string task, string kind, string message);
+}
