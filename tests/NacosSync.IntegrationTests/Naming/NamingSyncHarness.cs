@@ -53,14 +53,23 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, bool persistCheckpoints = false)
+        bool twoWay = false, bool persistCheckpoints = false, int sourceNodes = 1, bool auth = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var a = await SandboxTestKit.StartAsync(profile: profile, clock: clock);
-        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock);
+        var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
+        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
         var options = new NacosSyncOptions();
         options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. a.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. b.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
+        if (auth)
+        {
+            foreach (var cluster in options.Clusters.Values)
+            {
+                cluster.Username = "nacos";
+                cluster.Password = "nacos";
+            }
+        }
+
         var task = new SyncTaskOptions { Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false } };
         configure?.Invoke(task);
         options.Tasks["a-to-b"] = task;

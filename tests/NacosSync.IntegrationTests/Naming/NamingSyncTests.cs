@@ -310,6 +310,24 @@ internal sealed class NamingSyncTests
         });
     }
 
+    [Test]
+    public async Task A_stopped_source_node_fails_over_to_the_next_and_secured_clusters_are_logged_into()
+    {
+        await using var h = await StartAsync(sourceNodes: 2, auth: true);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.A.Nodes[0].StopAsync();
+
+        var result = await h.RunAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(result.Errors, Is.Empty, "the second node answers and both clusters accept the token");
+            Assert.That(result.Added, Is.EqualTo(1));
+            Assert.That(h.Clients.Transport("a").PreferredServer, Is.EqualTo(h.A.Nodes[1].BaseAddress), "the healthy node is remembered");
+            Assert.That(await AllAsync(h.TargetApi), Has.Count.EqualTo(1));
+        });
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
