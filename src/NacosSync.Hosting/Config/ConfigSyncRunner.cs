@@ -287,6 +287,7 @@ internal sealed partial class ConfigSyncRunner(
             var batch = new List<(ConfigKey, ConfigDifference)>();
             var changedAt = new Dictionary<ConfigKey, DateTime>();
             run.Stage = SyncStage.ReadTarget;
+            var targetDigests = await context.Target.ReadDigestsAsync([.. chunk.Select(c => c.Target!.Value).Distinct()], cancellationToken);
             foreach (var (sourceKey, targetKey, at) in chunk)
             {
                 var key = targetKey!.Value;
@@ -297,7 +298,7 @@ internal sealed partial class ConfigSyncRunner(
                     sourceDigest = ApiConfigTarget.ForApi(sourceDigest);
                 }
 
-                var targetDigest = await context.Target.ReadDigestAsync(key, cancellationToken);
+                var targetDigest = targetDigests.GetValueOrDefault(key);
                 run.Read += sourceDigest is null ? 0 : 1;
                 if (ConfigDiff.Compare(key, sourceDigest, targetDigest) is not { } difference)
                 {

@@ -18,6 +18,9 @@ internal interface IConfigTarget
 
     Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken);
 
+    /// <summary>The digests of several keys (absent keys are missing from the answer).</summary>
+    Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken);
+
     /// <param name="row">The source row, under its target key.</param>
     /// <param name="current">What the target held when diffed (its md5 is the API mode's <c>casMd5</c>).</param>
     Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken);
@@ -41,6 +44,9 @@ internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter 
         rows.ReadDigestsAsync(segment.TargetTenant, segment.TargetGroup, segment.ExcludedTargetGroups, keep, cancellationToken);
 
     public Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken) => rows.ReadDigestAsync(key, cancellationToken);
+
+    public async Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken) =>
+        (await rows.ReadRowsAsync(keys, cancellationToken)).ToDictionary(r => r.Key, r => r.Value.Digest);
 
     public Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken) => writer.UpsertAsync(row, cancellationToken);
 
@@ -88,6 +94,20 @@ internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
     {
         var served = await api.GetAsync(key, cancellationToken);
         return served is null ? null : new ConfigDigest(key, ConfigMd5.Of(served.Content), ApiAttributes(served.Type ?? ""));
+    }
+
+    public async Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<ConfigKey, ConfigDigest>();
+        foreach (var key in keys)
+        {
+            if (await ReadDigestAsync(key, cancellationToken) is { } digest)
+            {
+                result[key] = digest;
+            }
+        }
+
+        return result;
     }
 
     public async Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken)
