@@ -37,6 +37,9 @@ internal sealed partial class ConfigSyncRunner(
     /// <summary>Tests only: write rows but skip the cache refresh, to show what a node serves without it.</summary>
     internal bool SkipCacheRefresh { get; init; }
 
+    /// <summary>Tests only: false sends database-mode deletes straight to the database (the API-refused fallback path).</summary>
+    internal bool DeleteThroughApi { get; init; } = true;
+
     public SyncKind Kind => SyncKind.Config;
 
     public async Task<SyncRunResult> RunAsync(string taskName, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
@@ -118,7 +121,7 @@ internal sealed partial class ConfigSyncRunner(
         var targetPublic = await PublicTenantAsync(ep.TargetApi, cancellationToken);
         var sourceRows = new ConfigRowStore(ep.SourceDatabase, sourceSchema);
         IConfigTarget target = ep.TargetDatabase is { } tdb && targetSchema is not null
-            ? new DatabaseConfigTarget(new ConfigRowStore(tdb, targetSchema), new ConfigRowWriter(tdb, targetSchema), ep.TargetApi)
+            ? new DatabaseConfigTarget(new ConfigRowStore(tdb, targetSchema), new ConfigRowWriter(tdb, targetSchema), ep.TargetApi, DeleteThroughApi)
             : new ApiConfigTarget(ep.TargetApi);
         LogPrepared(logger, taskName, apiMode ? "api" : "database", sourceSchema.Line, targetSchema?.Line ?? "n/a (api)");
         return new RunContext

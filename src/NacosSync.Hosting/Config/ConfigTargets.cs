@@ -36,7 +36,7 @@ internal sealed record ConfigDeleteResult(ConfigWriteResult Result, bool Through
 /// first (the server removes the key from every node's cache and writes the <c>D</c> history row),
 /// falling back to a direct delete with a <c>D</c> row when the API refuses.
 /// </summary>
-internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api) : IConfigTarget
+internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api, bool deleteThroughApi = true) : IConfigTarget
 {
     public bool NeedsCacheRefresh => true;
 
@@ -52,15 +52,20 @@ internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter 
 
     public async Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken)
     {
-        try
+        if (deleteThroughApi)
         {
-            await api.DeleteAsync(key, cancellationToken);
-            return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
+            try
+            {
+                await api.DeleteAsync(key, cancellationToken);
+                return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
+            }
+            catch (NacosException)
+            {
+                // Refused or unreachable: the database delete below writes the D row nodes learn deletes from.
+            }
         }
-        catch (NacosException)
-        {
-            return new ConfigDeleteResult(await writer.DeleteAsync(key, cancellationToken), ThroughApi: false);
-        }
+
+        return new ConfigDeleteResult(await writer.DeleteAsync(key, cancellationToken), ThroughApi: false);
     }
 }
 

@@ -83,7 +83,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         new NacosTransportOptions { Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20) }, _http));
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
-    public ConfigSyncRunner Runner(bool skipRefresh = false)
+    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true)
     {
         var endpoints = new ConfigTaskEndpoints
         {
@@ -96,6 +96,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             new ConfigOwnershipLedger(StateDatabase), new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
         {
             SkipCacheRefresh = skipRefresh,
+            DeleteThroughApi = deleteThroughApi,
         };
     }
 

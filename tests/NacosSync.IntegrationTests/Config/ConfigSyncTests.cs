@@ -148,6 +148,40 @@ internal sealed class ConfigSyncEdgeTests
     }
 
     [Test]
+    public async Task A_delete_written_to_the_database_reaches_every_2_2_0_node_through_data_change()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_2_0);
+        await h.WriteSourceAsync("gone", "soon");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        await h.DeleteSourceAsync("gone");
+
+        var run = await h.RunAsync(SyncMode.Incremental, h.Runner(deleteThroughApi: false));
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Removed, run.Errors.Count), Is.EqualTo((1L, 0)), string.Join(" | ", run.Errors.Select(e => e.Message)));
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("gone")), Is.All.Null, "dataChange on a missing row drops the key on every node");
+        });
+    }
+
+    [Test]
+    public async Task A_delete_written_to_the_database_of_2_4_is_not_dropped_by_local_cache_and_is_reported()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("gone", "soon");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        await h.DeleteSourceAsync("gone");
+        h.Task.Config.VerifyDeadline = TimeSpan.FromMilliseconds(600);
+
+        var run = await h.RunAsync(SyncMode.Incremental, h.Runner(deleteThroughApi: false));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(run.Removed, Is.EqualTo(1), "the row and its D history row were written");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("gone")), Is.All.Not.Null, "localCache never removes a deleted key (why deletes go through the API)");
+            Assert.That(run.Errors.Where(e => e.Stage == SyncStage.Verify).Select(e => e.Key), Has.Member(h.TargetKey("gone").ToString()), "the stuck delete is reported by key");
+        });
+    }
+
+    [Test]
     public async Task Odd_keys_large_and_empty_contents_round_trip_and_a_row_the_target_cannot_store_is_reported_by_key()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
