@@ -24,6 +24,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
     private const int ReadConcurrency = 16;
     private const int WriteConcurrency = 16;
 
+    private static readonly TimeSpan StartFullRunRetry = TimeSpan.FromSeconds(10);
+
     private readonly IOptions<NacosSyncOptions> _options;
     private readonly NacosClientFactory _clients;
     private readonly HeartbeatKeeper _keeper;
@@ -66,12 +68,23 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
             {
                 run.Error(SyncStage.ReadSource, $"Tasks:{taskName}: source and target are the same cluster '{task.Source}'; refusing to run");
             }
-            else if (mode == SyncMode.Full || _feed is null || !_feed.IsWatching(taskName))
+            else if (mode == SyncMode.Full || _feed is null)
             {
-                // An incremental run before any full run of this process (a start or restart) runs full:
-                // the keeper must learn the replicas to beat within their 30 s, not at the next cron.
-                run.Mode = SyncMode.Full;
                 await RunFullAsync(taskName, task, request, run, cancellationToken);
+            }
+            else if (!_feed.IsWatching(taskName))
+            {
+                // An incremental run before any complete full run of this process (a start or restart) runs
+                // full: the keeper must learn the replicas to beat within their 30 s, not at the next cron.
+                // While that keeps failing, try at most every 10 s rather than at every incremental tick.
+                var memory = _memory.GetOrAdd(taskName, _ => new TaskMemory());
+                var now = _timeProvider.GetUtcNow();
+                if (memory.LastStartFullRun is not { } last || now - last >= StartFullRunRetry)
+                {
+                    memory.LastStartFullRun = now;
+                    run.Mode = SyncMode.Full;
+                    await RunFullAsync(taskName, task, request, run, cancellationToken);
+                }
             }
             else
             {
@@ -523,6 +536,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         public bool FirstFullSyncDone { get; set; }
 
         public int LastFullOwned { get; set; }
+
+        public DateTimeOffset? LastStartFullRun { get; set; }
     }
 
     /// <summary>Counters of one run, safe to bump from parallel writes.</summary>
