@@ -223,6 +223,7 @@ internal sealed partial class ConfigSyncRunner(
         }
 
         await RemoveAsync(context, run, removals, targetCount, sourceCount, readsComplete, expected, segments.Select(s => s.TargetTenant).Distinct(), cancellationToken);
+        await AddPreviouslyPendingAsync(context, expected, cancellationToken);
         var pending = await VerifyAsync(context, run, expected, sourceNow, clockAtStart, cancellationToken);
         if (!context.Request.DryRun)
         {
@@ -324,9 +325,7 @@ internal sealed partial class ConfigSyncRunner(
         var targetTenants = changed.Select(c => c.Target!.Value.Tenant).Distinct();
         await RemoveAsync(context, run, removals, targetCount: -1, sourceCount: long.MaxValue, readsComplete: true, expected, targetTenants, cancellationToken);
 
-        // Keys a previous run wrote but could not prove are proven (and refreshed) again now.
-        var known = expected.Select(e => e.Key).ToHashSet();
-        expected.AddRange(position.Pending.Where(p => !known.Contains(p.Key)).Select(p => new ExpectedConfig(p.Key, p.Md5)));
+        AddPending(expected, position);
         var pending = await VerifyAsync(context, run, expected, sourceNow, clockAtStart, cancellationToken);
         if (!context.Request.DryRun)
         {
@@ -335,6 +334,27 @@ internal sealed partial class ConfigSyncRunner(
         }
 
         return true;
+    }
+
+    /// <summary>Keys a previous run wrote but could not prove are refreshed and proven again by this one, full or incremental.</summary>
+    private static void AddPending(List<ExpectedConfig> expected, ConfigPosition? position)
+    {
+        if (position is null)
+        {
+            return;
+        }
+
+        var known = expected.Select(e => e.Key).ToHashSet();
+        expected.AddRange(position.Pending.Where(p => !known.Contains(p.Key)).Select(p => new ExpectedConfig(p.Key, p.Md5)));
+    }
+
+    private async Task AddPreviouslyPendingAsync(RunContext context, List<ExpectedConfig> expected, CancellationToken cancellationToken)
+    {
+        if (!context.Request.DryRun)
+        {
+            var checkpoint = await checkpoints.LoadAsync(context.TaskName, SyncKind.Config.Name(), cancellationToken);
+            AddPending(expected, ConfigPosition.Parse(checkpoint?.Position));
+        }
     }
 
     private async Task ApplyAsync(RunContext context, RunState run, List<(ConfigKey Source, ConfigDifference Difference)> batch, List<ExpectedConfig> expected,
