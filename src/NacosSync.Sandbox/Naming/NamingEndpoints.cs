@@ -24,7 +24,7 @@ internal static class NamingEndpoints
         app.MapPut(V1 + "/instance", async Task<IResult> (HttpContext c) => Plain(Update(cluster, await ReadAsync(c))));
         app.MapPut(V1 + "/instance/beat", async Task<IResult> (HttpContext c) => Beat(cluster, await ReadAsync(c)) is var (ok, body) && ok ? NacosResults.JsonBody(body!) : Plain((false, (string)body!)));
         app.MapGet(V1 + "/instance/list", async Task<IResult> (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
-            ? NacosResults.JsonBody(info!)
+            ? Results.Bytes(info!, "application/json;charset=UTF-8")
             : Plain((false, error!)));
         app.MapPut(V1 + "/health/instance", async Task<IResult> (HttpContext c) => Plain(SetHealth(cluster, await ReadAsync(c))));
         app.MapPost(V1 + "/service", async Task<IResult> (HttpContext c) => Plain(UpsertService(cluster, await ReadAsync(c), update: false)));
@@ -52,7 +52,7 @@ internal static class NamingEndpoints
             ? NacosResults.V2(body)
             : NacosResults.V2Error(StatusCodes.Status400BadRequest, 10000, (string)body!));
         app.MapGet(V2 + "/instance/list", async Task<IResult> (HttpContext c) => ListInstances(c, node, await ReadAsync(c)) is var (error, info) && error is null
-            ? NacosResults.V2(info)
+            ? Results.Bytes([.. "{\"code\":0,\"message\":\"success\",\"data\":"u8, .. info!, .. "}"u8], "application/json;charset=UTF-8")
             : NacosResults.V2Error(StatusCodes.Status400BadRequest, 10000, error!));
         app.MapGet(V2 + "/service/list", async Task<IResult> (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
             ? NacosResults.V2(new { count = body!.Count, services = body.Names })
@@ -199,7 +199,7 @@ internal static class NamingEndpoints
         return new BeatInfo(Text("ip"), port, Text("serviceName"), Text("cluster"), weight, metadata);
     }
 
-    private static (string? Error, Dictionary<string, object?>? Info) ListInstances(HttpContext context, SandboxNode node, NacosParams p)
+    private static (string? Error, byte[]? Info) ListInstances(HttpContext context, SandboxNode node, NacosParams p)
     {
         if (Require(p, "serviceName") is { } missing)
         {
@@ -226,7 +226,7 @@ internal static class NamingEndpoints
         }
 
         var cacheMillis = udpPort > 0 ? ServiceInfoJson.PushCacheMillis : ServiceInfoJson.DefaultCacheMillis;
-        return (null, ServiceInfoJson.Build(view, cluster.Traits, cacheMillis));
+        return (null, ServiceInfoJson.Serialize(view, cluster.Traits, cacheMillis));
     }
 
     private static (bool, string) UpsertService(SandboxCluster cluster, NacosParams p, bool update)

@@ -67,7 +67,7 @@ internal sealed class UdpPushService : IDisposable
             }
 
             var view = _store.List(service, subscription.Clusters, healthyOnly: false);
-            var data = NacosResults.Serialize(ServiceInfoJson.Build(view, _traits, ServiceInfoJson.PushCacheMillis));
+            var data = Encoding.UTF8.GetString(ServiceInfoJson.Serialize(view, _traits, ServiceInfoJson.PushCacheMillis));
             var packet = NacosResults.Serialize(new { type = "dom", data, lastRefTime = view.LastRefTime });
             var bytes = Encoding.UTF8.GetBytes(packet);
             try
