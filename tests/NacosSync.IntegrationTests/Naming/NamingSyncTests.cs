@@ -328,6 +328,31 @@ internal sealed class NamingSyncTests
         });
     }
 
+    [Test]
+    public async Task Namespace_and_group_mapping_and_filters_apply_to_what_reaches_the_target()
+    {
+        await using var h = await StartAsync(configure: t =>
+        {
+            t.Namespaces["dev"] = "prod";
+            t.Groups["G1"] = "G2";
+            t.Naming.ServiceFilter.Exclude.Add("internal-*");
+        });
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ns: "dev", group: "G1"), None);
+        await h.SourceApi.RegisterAsync(Instance("internal-cache", "10.0.0.2", ns: "dev", group: "G1"), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.3"), None);
+
+        var result = await h.RunAsync();
+        var prod = await AllAsync(h.TargetApi, "prod");
+        var publicNs = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Added, Is.EqualTo(1), "only the included service of the configured namespace");
+            Assert.That(prod.Single().Key.Service, Is.EqualTo(new ServiceKey("prod", "G2", "orders")), "namespace and group mapped");
+            Assert.That(publicNs, Is.Empty, "namespaces the task does not name are not copied");
+        });
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
