@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using NacosSync.Sandbox.Auth;
 using NacosSync.Sandbox.Config;
 using NacosSync.Sandbox.Hosting;
@@ -26,6 +27,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         Push = new UdpPushService(Naming, Traits, Clock, options.PushClientTimeout);
         Auth = new SandboxAuth(options, Clock);
         ConfigStore = options.Database is { } database ? new ConfigStore(database, Traits) : null;
+        Logger = options.LoggerFactory.CreateLogger("NacosSync.Sandbox");
     }
 
     /// <summary>The nodes, in start order.</summary>
@@ -55,6 +57,8 @@ public sealed class SandboxCluster : IAsyncDisposable
     internal SandboxAuth Auth { get; }
 
     internal ConfigStore? ConfigStore { get; }
+
+    internal ILogger Logger { get; }
 
     /// <summary>Creates the schema (when a database is given), starts every node and the maintenance loop.</summary>
     public static async Task<SandboxCluster> StartAsync(SandboxClusterOptions options, CancellationToken ct)
@@ -212,10 +216,10 @@ public sealed class SandboxCluster : IAsyncDisposable
                 return;
             }
 #pragma warning disable CA1031 // The loop boundary: a failed pass (e.g. the DB briefly away) must not end maintenance.
-            catch (Exception)
+            catch (Exception exception)
 #pragma warning restore CA1031
             {
-                // The next tick tries again; the sandbox stays quiet by design.
+                SandboxLog.MaintenanceFailed(Logger, exception);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NacosSync.Storage.Database;
 
 namespace NacosSync.Sandbox;
@@ -77,6 +79,9 @@ public sealed class SandboxClusterOptions
 
     /// <summary>A UDP push subscription lapses when the list call is not repeated within this time. Default 10 s.</summary>
     public TimeSpan PushClientTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where the sandbox logs node lifecycle and maintenance failures. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

@@ -84,6 +84,7 @@ public sealed class SandboxNode : IAsyncDisposable
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             Port = new Uri(address).Port;
             _app = app;
+            SandboxLog.NodeStarted(Cluster.Logger, Index, Address, Cluster.Traits.Version);
         }
         finally
         {
@@ -119,6 +120,7 @@ public sealed class SandboxNode : IAsyncDisposable
             }
 
             await app.DisposeAsync();
+            SandboxLog.NodeStopped(Cluster.Logger, Index);
         }
         finally
         {
@@ -146,9 +148,18 @@ public sealed class SandboxNode : IAsyncDisposable
 
         var refresh = Task.Run(async () =>
         {
-            foreach (var row in await store.LoadAllAsync(CancellationToken.None))
+            try
             {
-                Cache.Dump(row.Key, row.ToCached());
+                foreach (var row in await store.LoadAllAsync(CancellationToken.None))
+                {
+                    Cache.Dump(row.Key, row.ToCached());
+                }
+            }
+#pragma warning disable CA1031 // The boundary of a background refresh: the caller got its 200 long ago.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                SandboxLog.LocalCacheFailed(Cluster.Logger, Index, exception);
             }
         });
         Volatile.Write(ref _localCacheRefresh, refresh);
@@ -194,21 +205,29 @@ public sealed class SandboxNode : IAsyncDisposable
         if (Cluster.Traits.DumpWorkerWedgesOnMassDeletes && deleted.Count >= 100)
         {
             _dumpWorkerWedged = true;
+            SandboxLog.DumpWorkerWedged(Cluster.Logger, Index, deleted.Count);
             return;
         }
 
+        var removed = 0;
         foreach (var key in deleted)
         {
-            if (await store.LoadAsync(key, ct) is null)
+            if (await store.LoadAsync(key, ct) is null && Cache.Remove(key))
             {
-                Cache.Remove(key);
+                removed++;
             }
         }
 
+        var changed = 0;
         foreach (var row in await store.ChangedSinceAsync(windowStart, ct))
         {
-            Cache.Dump(row.Key, row.ToCached());
+            if (Cache.Dump(row.Key, row.ToCached()))
+            {
+                changed++;
+            }
         }
+
+        SandboxLog.DumpWorkerRan(Cluster.Logger, Index, changed, removed);
 
         _dumpWindowStart = runStart;
     }
