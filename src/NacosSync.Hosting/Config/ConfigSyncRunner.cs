@@ -135,6 +135,8 @@ internal sealed partial class ConfigSyncRunner(
             History = new ConfigHistoryFeed(ep.SourceDatabase),
             SourceNamespaces = sourceSchema.HasTenantInfo ? new NamespaceStore(ep.SourceDatabase) : null,
             TargetNamespaces = ep.TargetDatabase is { } t2 && targetSchema is { HasTenantInfo: true } ? new NamespaceStore(t2) : null,
+            SourceVariants = new ConfigVariantStore(ep.SourceDatabase, sourceSchema),
+            TargetVariants = ep.TargetDatabase is { } t3 && targetSchema is not null ? new ConfigVariantStore(t3, targetSchema) : null,
             Target = target,
             Mapping = new ConfigMapping(task, sourcePublic, targetPublic),
             SourcePublic = sourcePublic,
@@ -223,6 +225,7 @@ internal sealed partial class ConfigSyncRunner(
         }
 
         await RemoveAsync(context, run, removals, targetCount, sourceCount, readsComplete, expected, segments.Select(s => s.TargetTenant).Distinct(), cancellationToken);
+        await SyncVariantsAsync(context, run, readsComplete, sourceCount, segments.Select(s => s.TargetTenant).ToHashSet(StringComparer.Ordinal), cancellationToken);
         await AddPreviouslyPendingAsync(context, expected, cancellationToken);
         var pending = await VerifyAsync(context, run, expected, sourceNow, clockAtStart, cancellationToken);
         if (!context.Request.DryRun)
@@ -334,6 +337,100 @@ internal sealed partial class ConfigSyncRunner(
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Beta, tag and gray rows (database mode, full runs): copied kind to kind when both schemas have
+    /// the table; a kind the target lacks (beta/tag into a 2.5.1+/3.0 target, gray into an older one)
+    /// is reported, not converted. Removed only where the formal config is owned (or the task mirrors),
+    /// under the same guards. Node caches of these rows are not refreshed or proven (docs/config.md).
+    /// </summary>
+    private async Task SyncVariantsAsync(RunContext context, RunState run, bool readsComplete, long formalSourceCount, HashSet<string> targetTenants, CancellationToken cancellationToken)
+    {
+        if (context.SourceVariants is not { } sourceStore || context.TargetVariants is not { } targetStore)
+        {
+            return;
+        }
+
+        foreach (var kind in sourceStore.Kinds)
+        {
+            run.Stage = SyncStage.ReadSource;
+            var source = new Dictionary<(ConfigKey, string), ConfigVariant>();
+            foreach (var v in await sourceStore.ReadAllAsync(kind, cancellationToken))
+            {
+                if (InRequestedNamespace(context, v.Key.Tenant) && context.Mapping.MapKey(v.Key) is { } key)
+                {
+                    source[(key, v.Name)] = v with { Key = key };
+                }
+            }
+
+            if (!targetStore.Kinds.Contains(kind))
+            {
+                if (source.Count > 0)
+                {
+                    run.Error(SyncStage.Write, $"{source.Count} {kind.ToString().ToLowerInvariant()} row(s) not copied: the target schema has no table for them (beta/tag and gray are not converted)");
+                }
+
+                continue;
+            }
+
+            run.Stage = SyncStage.ReadTarget;
+            var target = (await targetStore.ReadAllAsync(kind, cancellationToken)).ToDictionary(v => v.Identity);
+            run.Stage = SyncStage.Write;
+            foreach (var (identity, v) in source)
+            {
+                var current = target.GetValueOrDefault(identity);
+                if (current is not null && current.SameAs(v))
+                {
+                    continue;
+                }
+
+                var changeKind = current is null ? ConfigChangeKind.Add : ConfigChangeKind.Update;
+                run.Drift++;
+                run.Count(context.TaskName, v.Key.Tenant, changeKind);
+                if (context.Request.DryRun)
+                {
+                    continue;
+                }
+
+                var result = await targetStore.UpsertAsync(v, cancellationToken);
+                if (result.Outcome is ConfigWriteOutcome.NotStorable or ConfigWriteOutcome.Failed)
+                {
+                    run.Uncount(v.Key.Tenant, changeKind);
+                    run.Failed++;
+                    run.Error(SyncStage.Write, $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}': {result.Outcome}: {result.Error}", v.Key.ToString());
+                }
+            }
+
+            var candidates = target.Values.Where(t => !source.ContainsKey(t.Identity) && targetTenants.Contains(t.Key.Tenant)
+                && context.Mapping.Filter.DataIds.Matches(t.Key.DataId)).ToList();
+            if (!context.Task.Config.MirrorDeletes && candidates.Count > 0)
+            {
+                var owned = await ledger.OwnedAsync(context.TaskName, [.. candidates.Select(c => c.Key).Distinct()], cancellationToken);
+                candidates = [.. candidates.Where(c => owned.Contains(c.Key))];
+            }
+
+            // A beta or gray release that ended leaves its table empty: the empty-source guard looks at the formal read.
+            var decision = ConfigDeletionGuard.Evaluate(candidates.Count, target.Count, formalSourceCount, readsComplete, context.Task.Guards, context.Request.AllowDeletions);
+            if (!decision.Allowed)
+            {
+                run.Refused += candidates.Count;
+                run.GuardTripped ??= decision.Reason;
+                continue;
+            }
+
+            foreach (var v in candidates)
+            {
+                run.Drift++;
+                run.Count(context.TaskName, v.Key.Tenant, ConfigChangeKind.Remove);
+                if (!context.Request.DryRun && (await targetStore.DeleteAsync(v, cancellationToken)).Outcome is ConfigWriteOutcome.Failed)
+                {
+                    run.Uncount(v.Key.Tenant, ConfigChangeKind.Remove);
+                    run.Failed++;
+                    run.Error(SyncStage.Write, $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}': delete failed", v.Key.ToString());
+                }
+            }
+        }
     }
 
     /// <summary>Keys a previous run wrote but could not prove are refreshed and proven again by this one, full or incremental.</summary>
@@ -568,6 +665,10 @@ internal sealed partial class ConfigSyncRunner(
         public NamespaceStore? SourceNamespaces { get; init; }
 
         public NamespaceStore? TargetNamespaces { get; init; }
+
+        public ConfigVariantStore? SourceVariants { get; init; }
+
+        public ConfigVariantStore? TargetVariants { get; init; }
 
         public required IConfigTarget Target { get; init; }
 

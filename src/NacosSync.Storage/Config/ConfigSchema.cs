@@ -28,7 +28,8 @@ public sealed record ConfigSchema(
     EncryptedDataKeyColumn EncryptedDataKey,
     bool HistoryHasEncryptedDataKey,
     bool HasBetaAndTag,
-    bool HasGray)
+    bool HasGray,
+    bool BetaHasEncryptedDataKey = false)
 {
     /// <summary>The Nacos lines this schema fits, for logs and errors.</summary>
     public string Line => (EncryptedDataKey, HasBetaAndTag, HasGray) switch
@@ -59,8 +60,10 @@ public sealed record ConfigSchema(
             : key.Default is null && key.Nullable == "NO" ? EncryptedDataKeyColumn.Required : EncryptedDataKeyColumn.WithDefault;
         var historyKey = columns.Any(c => string.Equals(c.Table, "his_config_info", StringComparison.OrdinalIgnoreCase)
             && string.Equals(c.Column, "encrypted_data_key", StringComparison.OrdinalIgnoreCase));
+        var betaKey = columns.Any(c => string.Equals(c.Table, "config_info_beta", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(c.Column, "encrypted_data_key", StringComparison.OrdinalIgnoreCase));
         return new ConfigSchema(Has("config_info"), Has("his_config_info"), Has("config_tags_relation"), Has("tenant_info"),
-            keyColumn, historyKey, Has("config_info_beta") && Has("config_info_tag"), Has("config_info_gray"));
+            keyColumn, historyKey, Has("config_info_beta") && Has("config_info_tag"), Has("config_info_gray"), betaKey);
     }
 
     /// <summary>

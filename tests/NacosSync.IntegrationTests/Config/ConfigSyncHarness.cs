@@ -53,14 +53,14 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
 
     public NacosConfigClient TargetApi { get; private set; } = null!;
 
-    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database)
+    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database, NacosVersionProfile? targetProfile = null)
     {
         var sourceDb = await MariaDbServer.CreateDatabaseAsync("cfgsrc");
         var targetDb = await MariaDbServer.CreateDatabaseAsync("cfgtgt");
         var stateDb = await MariaDbServer.CreateDatabaseAsync("cfgstate");
         await new StateSchemaMigrator(stateDb, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 1, Profile = profile, Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
-        var target = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 2, Profile = profile, Database = targetDb, DumpChangeInterval = null }, CancellationToken.None);
+        var target = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 2, Profile = targetProfile ?? profile, Database = targetDb, DumpChangeInterval = null }, CancellationToken.None);
         var harness = new ConfigSyncHarness(profile)
         {
             Source = source, Target = target, SourceDatabase = sourceDb, TargetDatabase = targetDb, StateDatabase = stateDb,
