@@ -53,13 +53,17 @@ public static class NacosSyncHost
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => readiness.Started = true);
         lifetime.ApplicationStopping.Register(() => readiness.Stopping = true);
+        // The provider listens from now on: measurements made before it exists are lost, so never build it lazily at the first scrape.
+        _ = app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
         _ = app.Services.GetRequiredService<Canary.CanaryService>(); // its instruments exist from the first scrape
         var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
         foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
         {
             foreach (var kind in QuartzRegistration.EnabledKinds(task))
             {
-                runMetrics.Track(taskName, kind);
+                // Runs are due every incremental interval; silence much longer than that is lag in itself.
+                var interval = task.Schedule.IncrementalInterval;
+                runMetrics.Track(taskName, kind, TimeSpan.FromSeconds(10) + (interval * 5));
             }
         }
 

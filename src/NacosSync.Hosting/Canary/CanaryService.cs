@@ -45,6 +45,18 @@ internal sealed partial class CanaryService : BackgroundService
         _latency = metrics.Meter.CreateHistogram("nacossync.canary.latency", "s", "Seconds from writing a canary marker in the source to seeing it in the target, by task and kind.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30] });
         metrics.Meter.CreateObservableGauge("nacossync.canary.lag", ObserveLag, "s", "Age of the oldest canary marker not yet visible in the target; 0 once visible.");
+        foreach (var (name, task) in _options.Tasks.Where(t => t.Value.Enabled && t.Value.Canary.Enabled))
+        {
+            if (task.Naming.Enabled)
+            {
+                _pendingSince[(name, SyncKind.Naming)] = null;
+            }
+
+            if (task.Config.Enabled)
+            {
+                _pendingSince[(name, SyncKind.Config)] = null;
+            }
+        }
     }
 
     /// <summary>The canary lag now, for tests and the demo.</summary>
@@ -53,22 +65,7 @@ internal sealed partial class CanaryService : BackgroundService
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = new List<Task>();
-        foreach (var (name, task) in _options.Tasks.Where(t => t.Value.Enabled && t.Value.Canary.Enabled))
-        {
-            if (task.Naming.Enabled)
-            {
-                _pendingSince[(name, SyncKind.Naming)] = null;
-                loops.Add(LoopAsync(name, task, SyncKind.Naming, stoppingToken));
-            }
-
-            if (task.Config.Enabled)
-            {
-                _pendingSince[(name, SyncKind.Config)] = null;
-                loops.Add(LoopAsync(name, task, SyncKind.Config, stoppingToken));
-            }
-        }
-
+        var loops = _pendingSince.Keys.Select(k => LoopAsync(k.Task, _options.Tasks[k.Task], k.Kind, stoppingToken)).ToList();
         return Task.WhenAll(loops);
     }
 
@@ -87,8 +84,7 @@ internal sealed partial class CanaryService : BackgroundService
                 {
                     if (await IsVisibleAsync(taskName, task, kind, stamp, cancellationToken))
                     {
-                        _latency.Record((_timeProvider.GetUtcNow() - started).TotalSeconds, new("task", taskName), new("kind", kind.Name()));
-                        _pendingSince[(taskName, kind)] = null;
+                        RecordVisible(taskName, kind, _timeProvider.GetUtcNow() - started);
                         break;
                     }
 
@@ -117,6 +113,13 @@ internal sealed partial class CanaryService : BackgroundService
                 }
             }
         }
+    }
+
+    /// <summary>A marker became visible in the target after <paramref name="latency"/>: nothing older is pending.</summary>
+    internal void RecordVisible(string taskName, SyncKind kind, TimeSpan latency)
+    {
+        _latency.Record(latency.TotalSeconds, new("task", taskName), new("kind", kind.Name()));
+        _pendingSince[(taskName, kind)] = null;
     }
 
     private async Task WriteAsync(string taskName, SyncTaskOptions task, SyncKind kind, string stamp, CancellationToken cancellationToken)

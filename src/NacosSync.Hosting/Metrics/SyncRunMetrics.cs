@@ -8,7 +8,9 @@ namespace NacosSync.Hosting.Metrics;
 /// Turns each <see cref="SyncRunResult"/> into metrics: runs, objects, errors by stage, guard trips,
 /// drift, durations, last success, and lag. Lag is the age of the oldest source change not yet
 /// visible in the target, computed at scrape time from the last run, so it rises while runs fail
-/// and reads 0 once a run converges (it never sticks at an old value when idle).
+/// and reads 0 once a run converges (it never sticks at an old value when idle). When no run has
+/// succeeded for longer than the task's staleness window (a run hangs, the scheduler stalls), lag is
+/// at least the time since the last successful run began: nothing newer can be vouched for.
 /// </summary>
 internal sealed class SyncRunMetrics
 {
@@ -45,7 +47,16 @@ internal sealed class SyncRunMetrics
     }
 
     /// <summary>Registers a task and kind so its series exist (at 0) before its first run.</summary>
-    public void Track(string task, SyncKind kind) => _states.GetOrAdd((task, kind), _ => new TaskState());
+    /// <param name="staleAfter">How long without a successful run before lag counts the silence itself; null: never.</param>
+    public void Track(string task, SyncKind kind, TimeSpan? staleAfter = null)
+    {
+        var state = _states.GetOrAdd((task, kind), _ => new TaskState());
+        lock (state)
+        {
+            state.StaleAfter = staleAfter;
+            state.TrackedAt = _timeProvider.GetUtcNow();
+        }
+    }
 
     public void Record(SyncRunResult result)
     {
@@ -107,6 +118,7 @@ internal sealed class SyncRunMetrics
             if (outcome == "success")
             {
                 state.LastSuccess = now;
+                state.LastSuccessStart = now - result.Duration;
                 if (result.Mode == SyncMode.Full)
                 {
                     state.LastFullSuccess = now;
@@ -137,7 +149,14 @@ internal sealed class SyncRunMetrics
 
         lock (state)
         {
-            return state.OldestPending is { } pending ? Math.Max(0, (_timeProvider.GetUtcNow() - pending).TotalSeconds) : 0;
+            var now = _timeProvider.GetUtcNow();
+            var lag = state.OldestPending is { } pending ? now - pending : TimeSpan.Zero;
+            if (state.StaleAfter is { } staleAfter && (state.LastSuccessStart ?? state.TrackedAt) is { } vouched && now - vouched > staleAfter)
+            {
+                lag = lag > now - vouched ? lag : now - vouched;
+            }
+
+            return Math.Max(0, lag.TotalSeconds);
         }
     }
 
@@ -193,6 +212,12 @@ internal sealed class SyncRunMetrics
         public DateTimeOffset? OldestPending { get; set; }
 
         public DateTimeOffset? LastSuccess { get; set; }
+
+        public DateTimeOffset? LastSuccessStart { get; set; }
+
+        public DateTimeOffset? TrackedAt { get; set; }
+
+        public TimeSpan? StaleAfter { get; set; }
 
         public DateTimeOffset? LastFullSuccess { get; set; }
 

@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 using NacosSync.Core.Sync;
 using NacosSync.Hosting.Metrics;
 using NacosSync.IntegrationTests.Infrastructure;
-using OpenTelemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
 namespace NacosSync.IntegrationTests.Hosting;
@@ -53,13 +54,26 @@ internal sealed partial class ObservabilityArtifactsTests
         });
     }
 
+    /// <summary>The daemon's own metrics (built, not started) after a run that moved every counter, a heartbeat and a canary.</summary>
     private static async Task<string> ScrapeAfterARichRunAsync()
     {
-        using var meters = new SyncMetrics();
-        var runs = new SyncRunMetrics(meters, TimeProvider.System);
-        using var exporter = new PrometheusTextExporter();
-        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(SyncMetrics.MeterName).AddReader(new PrometheusMetricReader(exporter)).Build();
-        runs.Record(new SyncRunResult
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
+            ["Clusters:a:Database:ConnectionString"] = "Server=127.0.0.1;Port=1;Database=a",
+            ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
+            ["Clusters:b:Database:ConnectionString"] = "Server=127.0.0.1;Port=2;Database=b",
+            ["Tasks:t:Source"] = "a",
+            ["Tasks:t:Target"] = "b",
+            ["Tasks:t:Canary:Enabled"] = "true",
+            ["State:Database:ConnectionString"] = "Server=127.0.0.1;Port=3;Database=s",
+            ["Endpoint:Url"] = "http://127.0.0.1:0",
+        }).Build();
+        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration);
+        var services = app.Services;
+        _ = services.GetRequiredService<NacosSync.Hosting.Naming.HeartbeatKeeper>();
+        services.GetRequiredService<NacosSync.Hosting.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
+        services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult
         {
             TaskName = "t",
             Kind = SyncKind.Config,
@@ -75,9 +89,9 @@ internal sealed partial class ObservabilityArtifactsTests
             ChangeLatencies = [0.3, 0.8],
             Duration = TimeSpan.FromSeconds(2),
         });
-        runs.Record(new SyncRunResult { TaskName = "t", Kind = SyncKind.Config, Mode = SyncMode.Incremental, Duration = TimeSpan.FromSeconds(0.1) });
-        meters.HeartbeatsSent.Add(5, new KeyValuePair<string, object?>("task", "t"), new KeyValuePair<string, object?>("outcome", "ok"));
-        return await exporter.ScrapeAsync(CancellationToken.None);
+        services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult { TaskName = "t", Kind = SyncKind.Config, Mode = SyncMode.Incremental, Duration = TimeSpan.FromSeconds(0.1) });
+        services.GetRequiredService<SyncMetrics>().HeartbeatsSent.Add(5, new KeyValuePair<string, object?>("task", "t"), new KeyValuePair<string, object?>("outcome", "ok"));
+        return await services.GetRequiredService<PrometheusTextExporter>().ScrapeAsync(CancellationToken.None);
     }
 
     [GeneratedRegex(@"^(nacossync_[a-z0-9_]+?)(?:_bucket|_sum|_count)?(?:\{| )", RegexOptions.Multiline)]

@@ -69,6 +69,30 @@ internal sealed class PrometheusTextExporterTests
         });
     }
 
+    [Test]
+    public void Lag_counts_the_silence_when_no_run_succeeds_within_the_staleness_window()
+    {
+        var clock = new ManualTimeProvider();
+        using var meters = new SyncMetrics();
+        var metrics = new SyncRunMetrics(meters, clock);
+        metrics.Track("t", SyncKind.Naming, staleAfter: TimeSpan.FromSeconds(10));
+
+        metrics.Record(Result(SyncMode.Incremental, pending: null, errors: []));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var withinWindow = metrics.LagSeconds("t", SyncKind.Naming);
+        clock.Advance(TimeSpan.FromSeconds(25));
+        var stalled = metrics.LagSeconds("t", SyncKind.Naming);
+        metrics.Record(Result(SyncMode.Incremental, pending: null, errors: []));
+        var recovered = metrics.LagSeconds("t", SyncKind.Naming);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(withinWindow, Is.Zero, "a healthy, idle task reads 0");
+            Assert.That(stalled, Is.EqualTo(30), "30 s without a successful run: nothing newer than 30 s ago can be vouched for");
+            Assert.That(recovered, Is.Zero, "a successful run clears it");
+        });
+    }
+
     private static SyncRunResult Result(SyncMode mode, DateTimeOffset? pending, SyncError[] errors) => new()
     {
         TaskName = "t",
