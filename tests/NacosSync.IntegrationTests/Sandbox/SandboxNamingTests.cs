@@ -281,6 +281,7 @@ internal sealed class SandboxNamingTests
         var namespaces = await client.SendAsync(HttpMethod.Get, "/nacos/v1/console/namespaces");
         var register = await RegisterAsync(client, "svc", "10.0.0.1", 1);
         var v3Namespaces = await client.GetJsonAsync("/nacos/v3/admin/core/namespace/list");
+        var v3Services = await client.GetJsonAsync("/nacos/v3/admin/ns/service/list?namespaceId=public&ignoreEmptyService=false&pageNo=1&pageSize=100");
 
         Assert.Multiple(() =>
         {
@@ -288,6 +289,8 @@ internal sealed class SandboxNamingTests
             Assert.That(namespaces.Status, Is.EqualTo(410), "console namespaces is gone on 3.0");
             Assert.That(register, Is.EqualTo((200, "ok")), "the v1 client API still works");
             Assert.That((string?)v3Namespaces["data"]![0]!["namespace"], Is.EqualTo("public"), "3.0's public namespace id is public");
+            Assert.That((int?)v3Services["data"]!["totalCount"], Is.EqualTo(1), "the v3 admin service list replaces the catalog");
+            Assert.That((string?)v3Services["data"]!["pageItems"]![0]!["name"], Is.EqualTo("svc"), "items name the service without group");
         });
     }
 
