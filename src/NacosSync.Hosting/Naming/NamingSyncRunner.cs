@@ -172,6 +172,8 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
                 LogConflict(_logger, taskName, conflict.Wanted.Key);
             }
 
+            ReportOrphans(taskName, owner, targetNamespace, targetRead);
+
             changes.AddRange(plan.Changes);
         }
 
@@ -358,6 +360,23 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
 
         _feed.Completed(taskName, run.FailedCount == 0 ? done : []);
         run.OldestPending = _feed.OldestPending(taskName);
+    }
+
+    /// <summary>
+    /// Replicas that name this target's sources but no configured task, or this task with another
+    /// origin cluster id: left over by a renamed task or a changed ClusterId. They are not this task's,
+    /// so they are never touched; saying so once per full run keeps them from being orphaned silently.
+    /// </summary>
+    private void ReportOrphans(string taskName, ReplicaOwner owner, string targetNamespace, NamespaceSnapshot targetRead)
+    {
+        var tasks = _options.Value.Tasks;
+        foreach (var group in targetRead.Services.SelectMany(s => s.Instances)
+            .Where(i => i.Metadata.TryGetValue(ReplicaOwner.TaskKey, out var t) && !owner.Owns(i.Metadata)
+                && (!tasks.ContainsKey(t) || (t == taskName)))
+            .GroupBy(i => (Task: i.Metadata[ReplicaOwner.TaskKey], Origin: i.Metadata.GetValueOrDefault(ReplicaOwner.OriginClusterKey) ?? "")))
+        {
+            LogOrphans(_logger, taskName, group.Count(), targetNamespace, group.Key.Task, group.Key.Origin);
+        }
     }
 
     /// <summary>
@@ -635,6 +654,9 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Task {Task}: {Replica} not written: an instance this task does not own holds that address in the target")]
     private static partial void LogConflict(ILogger logger, string task, InstanceKey replica);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Task {Task}: {Count} replica(s) in target namespace '{Namespace}' carry task '{OtherTask}' and origin '{Origin}', which no configured task owns (a renamed task or a changed ClusterId?); they are left alone: ephemeral ones expire 30 s after their beats stop, persistent ones stay until removed")]
+    private static partial void LogOrphans(ILogger logger, string task, int count, string @namespace, string otherTask, string origin);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Task {Task}: service {Service} cannot take these replicas (2.x no-mixing rule): {ServerMessage}")]
     private static partial void LogMixing(ILogger logger, string task, ServiceKey service, string serverMessage);
