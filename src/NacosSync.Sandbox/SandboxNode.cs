@@ -277,7 +277,12 @@ public sealed class SandboxNode : IAsyncDisposable
             case FaultMode.Hang:
                 try
                 {
-                    await Faults.HangReleased.WaitAsync(context.RequestAborted);
+                    // Take the release signal first, then re-check: a Clear() in between must not strand the request.
+                    var released = Faults.HangReleased;
+                    if (Faults.Mode == FaultMode.Hang)
+                    {
+                        await released.WaitAsync(context.RequestAborted);
+                    }
                 }
                 catch (OperationCanceledException)
                 {

@@ -30,8 +30,10 @@ internal sealed class ConfigListeners
 
         try
         {
-            var delay = Task.Delay(timeout, ct);
+            using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(timeout, stopDelay.Token);
             var first = await Task.WhenAny(waiter.Changed.Task, delay);
+            await stopDelay.CancelAsync();
             return first == waiter.Changed.Task ? await waiter.Changed.Task : null;
         }
         finally
