@@ -33,6 +33,40 @@ internal sealed class SandboxProfileAndClockTests
     }
 
     [Test]
+    public async Task In_2_x_tenant_public_is_a_separate_config_tenant_from_the_blank_public_namespace()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider());
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await client.SendAsync(HttpMethod.Post, "/nacos/v1/cs/configs",
+            new Dictionary<string, string> { ["dataId"] = "t.cfg", ["group"] = "DEFAULT_GROUP", ["content"] = "blank", ["tenant"] = "" });
+        await client.SendAsync(HttpMethod.Post, "/nacos/v1/cs/configs",
+            new Dictionary<string, string> { ["dataId"] = "t.cfg", ["group"] = "DEFAULT_GROUP", ["content"] = "named", ["tenant"] = "public" });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await client.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=t.cfg&group=DEFAULT_GROUP"), Is.EqualTo((200, "blank")), "tenant \"\" is the public namespace");
+            Assert.That(await client.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=t.cfg&group=DEFAULT_GROUP&tenant=public"), Is.EqualTo((200, "named")), "tenant=public is another tenant in 2.x");
+        });
+    }
+
+    [Test]
+    public async Task Re_registering_resets_the_heartbeat_clock()
+    {
+        var clock = new FakeTimeProvider();
+        await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await client.SendAsync(HttpMethod.Post, "/nacos/v1/ns/instance?serviceName=re&ip=10.0.0.1&port=1");
+
+        clock.Advance(TimeSpan.FromSeconds(25));
+        await client.SendAsync(HttpMethod.Post, "/nacos/v1/ns/instance?serviceName=re&ip=10.0.0.1&port=1");
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await cluster.RunMaintenanceAsync();
+        var hosts = (await client.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=re"))["hosts"]!.AsArray();
+
+        Assert.That(hosts.Select(h => (bool?)h!["healthy"]), Is.EqualTo(new[] { true }), "35 s after the first registration but 10 s after the second: present and healthy");
+    }
+
+    [Test]
     public async Task A_row_written_with_now_in_the_same_second_as_a_worker_run_but_after_it_is_missed_for_good()
     {
         SqlDatabase? database = null;
