@@ -286,6 +286,14 @@ internal sealed partial class ConfigSyncRunner(
             .Select(g => (Source: g.Key, Target: context.Mapping.MapKey(g.Key), ChangedAt: g.Max(e => e.ModifiedAt)))
             .Where(c => c.Target is not null)
             .ToList();
+        var changedTenants = changed.Select(c => c.Source.Tenant).Where(t => t != context.SourcePublic).ToHashSet(StringComparer.Ordinal);
+        if (changedTenants.Count > 0 && context.SourceNamespaces is { } sourceNamespaces)
+        {
+            // A namespace created in the source since the last full run exists in the target before its configs do.
+            var namespaces = await sourceNamespaces.ReadAsync(cancellationToken);
+            await EnsureNamespacesAsync(context, run, [.. namespaces.Where(n => changedTenants.Contains(n.Id))], cancellationToken);
+        }
+
         var expected = new List<ExpectedConfig>();
         var removals = new List<ConfigDifference>();
         foreach (var chunk in changed.Chunk(ApplyBatch))

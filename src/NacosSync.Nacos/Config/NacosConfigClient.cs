@@ -122,7 +122,7 @@ internal sealed class NacosConfigClient(NacosTransport transport)
 
     /// <summary>
     /// The nodes of the cluster (<c>/v1/core/cluster/nodes</c>; on 3.0 <c>/v3/admin/core/cluster/node/list</c>),
-    /// as base addresses with the scheme of the configured servers.
+    /// as base addresses with the scheme of the configured servers; nodes reported DOWN are left out.
     /// </summary>
     public async Task<IReadOnlyList<Uri>> ClusterNodesAsync(CancellationToken cancellationToken)
     {
@@ -144,8 +144,9 @@ internal sealed class NacosConfigClient(NacosTransport transport)
         {
             foreach (var node in data.EnumerateArray())
             {
+                // A DOWN node serves nobody and re-reads every row when it comes back: nothing to refresh or prove there.
                 var address = Str(node, "address");
-                if (address.Length > 0)
+                if (address.Length > 0 && !Str(node, "state").Equals("DOWN", StringComparison.OrdinalIgnoreCase))
                 {
                     nodes.Add(new Uri($"{scheme}://{address}"));
                 }

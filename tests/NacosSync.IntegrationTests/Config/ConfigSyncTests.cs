@@ -210,6 +210,28 @@ internal sealed class ConfigSyncEdgeTests
     }
 
     [Test]
+    public async Task A_namespace_created_in_the_source_after_the_full_run_is_created_by_the_incremental_one()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("base", "b");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        await using (var c = await h.SourceDatabase.OpenAsync(CancellationToken.None))
+        {
+            await c.ExecuteAsync("INSERT INTO tenant_info (kp, tenant_id, tenant_name, tenant_desc, create_source, gmt_create, gmt_modified) VALUES ('1', 'qa', 'QA', '', 'nacos', 0, 0)");
+        }
+
+        await h.WriteSourceAsync("in-qa", "q", tenant: "qa");
+        var run = await h.RunAsync(SyncMode.Incremental);
+        await using var t = await h.TargetDatabase.OpenAsync(CancellationToken.None);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Added, run.Errors.Count), Is.EqualTo((1L, 0)), string.Join(" | ", run.Errors.Select(e => e.Message)));
+            Assert.That(await t.ExecuteScalarAsync<string>("SELECT tenant_name FROM tenant_info WHERE tenant_id = 'qa'"), Is.EqualTo("QA"), "the namespace came with its first config");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("in-qa", "qa")), Is.All.EqualTo(ConfigMd5.Of("q")), "served by every node");
+        });
+    }
+
+    [Test]
     public async Task A_source_that_reads_empty_removes_nothing()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
