@@ -232,6 +232,28 @@ internal sealed class ConfigSyncEdgeTests
     }
 
     [Test]
+    public async Task An_incremental_run_whose_history_was_purged_falls_back_to_a_full_diff()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("base", "b");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        await h.WriteSourceAsync("purged", "its history row is gone");
+        await h.WriteSourceAsync("kept", "its history row is kept");
+        await using (var c = await h.SourceDatabase.OpenAsync(CancellationToken.None))
+        {
+            // The 30-day purge, simulated: the oldest history rows after the checkpoint disappear.
+            await c.ExecuteAsync("DELETE FROM his_config_info WHERE data_id <> 'kept'");
+        }
+
+        var run = await h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Added, run.Errors.Count), Is.EqualTo((2L, 0)), "the full diff finds the change whose history is gone, too");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("purged")), Is.All.EqualTo(ConfigMd5.Of("its history row is gone")), "nothing lost");
+        });
+    }
+
+    [Test]
     public async Task A_source_that_reads_empty_removes_nothing()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
