@@ -151,6 +151,13 @@ internal sealed partial class NamingChangeFeed : IDisposable
         var track = feed.Services.GetOrAdd(service, _ => new ServiceTrack());
         track.RenewedAt = _timeProvider.GetUtcNow();
         track.PendingHash = hash;
+        if (track.AppliedHash != hash && track.DirtySince is null)
+        {
+            // A change found by listing (no push came) is pending like a pushed one until applied: it is
+            // taken again at every run and counts in the lag, even if applying it fails this time.
+            track.DirtySince = track.RenewedAt;
+        }
+
         return (read, track.DirtySince is not null || track.AppliedHash != hash);
     }
 

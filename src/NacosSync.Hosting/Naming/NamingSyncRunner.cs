@@ -194,6 +194,7 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         run.Count(guarded.Allowed, guarded.Refused);
         if (request.DryRun)
         {
+            run.Planned = true;
             return;
         }
 
@@ -337,6 +338,7 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         run.Count(guarded.Allowed, guarded.Refused);
         if (request.DryRun)
         {
+            run.Planned = true;
             return;
         }
 
@@ -625,15 +627,18 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
             }
         }
 
+        /// <summary>A dry run: the totals are what would be applied, not what was.</summary>
+        public bool Planned { get; set; }
+
         public SyncRunResult Result(TimeSpan duration) => new()
         {
             TaskName = taskName,
             Kind = SyncKind.Naming,
             Mode = Mode,
             Read = Read,
-            Added = Added,
-            Updated = Interlocked.Read(ref _updated),
-            Removed = Removed,
+            Added = Planned ? _namespaces.Values.Sum(n => n[0]) : Added,
+            Updated = Planned ? _namespaces.Values.Sum(n => n[1]) : Interlocked.Read(ref _updated),
+            Removed = Planned ? _namespaces.Values.Sum(n => n[2]) : Removed,
             Refused = Refused,
             Failed = FailedCount,
             Drift = Drift,

@@ -141,7 +141,8 @@ internal static class SyncCommands
                 }
                 else
                 {
-                    await stdout.WriteLineAsync($"{label}: reading source and target");
+                    // Progress on stderr, so stdout stays the table or the JSON document alone.
+                    await error.WriteLineAsync($"{label}: reading source and target");
                     result = await runner.RunAsync(taskName, SyncMode.Full, request, cancellationToken);
                 }
 
