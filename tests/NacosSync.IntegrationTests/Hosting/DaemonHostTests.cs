@@ -85,6 +85,45 @@ internal sealed class DaemonHostTests
         Assert.That(body, Does.Contain("Endpoint:AdminToken"), "the refusal says how to enable it");
     }
 
+    [Test]
+    public async Task Trigger_runs_a_full_resync_in_the_daemon_with_the_token_and_is_refused_with_a_wrong_one()
+    {
+        var state = await MariaDbServer.CreateDatabaseAsync("trigger");
+        await using var source = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
+        await using var target = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clusters:a:ServerAddresses:0"] = source.ServerAddresses[0],
+            ["Clusters:b:ServerAddresses:0"] = target.ServerAddresses[0],
+            ["Tasks:t:Source"] = "a",
+            ["Tasks:t:Target"] = "b",
+            ["Tasks:t:Config:Enabled"] = "false",
+            ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
+            ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
+            ["State:Database:ConnectionString"] = StateConnectionString(state),
+            ["Endpoint:Url"] = "http://127.0.0.1:0",
+            ["Endpoint:AdminToken"] = "s3cret-token",
+        }).Build();
+        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        var ok = await CommandLineTests.InvokeAsync("trigger", "--task", "t", "--url", address, "--token", "s3cret-token");
+        var wrong = await CommandLineTests.InvokeAsync("trigger", "--task", "t", "--url", address, "--token", "guess");
+        var unknownTask = await CommandLineTests.InvokeAsync("trigger", "--task", "nope", "--url", address, "--token", "s3cret-token");
+        await app.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ok.ExitCode, Is.Zero, ok.Output + ok.Error);
+            Assert.That(ok.Output, Does.StartWith("t naming: ok; read "), "the daemon's result is printed");
+            Assert.That(wrong.ExitCode, Is.EqualTo(2), "a wrong token is refused");
+            Assert.That(wrong.Error, Does.Contain("401"));
+            Assert.That(unknownTask.ExitCode, Is.EqualTo(2));
+            Assert.That(unknownTask.Error, Does.Contain("no task named 'nope'"));
+        });
+    }
+
     internal static string StateConnectionString(NacosSync.Storage.Database.SqlDatabase database) =>
         MariaDbServer.ConnectionString + ";Database=" + database.Description.Split('/')[1];
 
