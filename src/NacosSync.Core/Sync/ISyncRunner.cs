@@ -17,7 +17,8 @@ public interface ISyncRunner
 /// <param name="DryRun">Plan only: read and diff, write nothing (the CLI's <c>plan</c>).</param>
 /// <param name="AllowDeletions">Lets this one run pass the deletion guards (the CLI's <c>--allow-deletions</c>).</param>
 /// <param name="Namespace">Only this source namespace; null for all.</param>
-public sealed record SyncRunRequest(bool DryRun = false, bool AllowDeletions = false, string? Namespace = null)
+/// <param name="CheckTargetCaches">Config: also ask every target node whether it serves each source config's md5 (the CLI's <c>verify</c>).</param>
+public sealed record SyncRunRequest(bool DryRun = false, bool AllowDeletions = false, string? Namespace = null, bool CheckTargetCaches = false)
 {
     public static SyncRunRequest Default { get; } = new();
 }

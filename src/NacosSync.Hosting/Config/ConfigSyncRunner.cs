@@ -181,6 +181,7 @@ internal sealed partial class ConfigSyncRunner(
         long sourceCount = 0;
         long targetCount = 0;
         var readsComplete = true;
+        var cacheCheck = context.Request.CheckTargetCaches ? new ConfigCacheChecker(context.Endpoints.TargetApi) : null;
         foreach (var segment in segments)
         {
             if (segment.SourceGroup is { } mappedGroup && !context.Mapping.Filter.Groups.Matches(mappedGroup))
@@ -192,6 +193,11 @@ internal sealed partial class ConfigSyncRunner(
             var source = Count(context.SourceRows.ReadDigestsAsync(segment.SourceTenant, segment.SourceGroup, segment.ExcludedSourceGroups, Keep, cancellationToken),
                 d => context.ApiMode ? ApiConfigTarget.ForApi(d with { Key = segment.MapKey(d.Key) }) : d with { Key = segment.MapKey(d.Key) },
                 () => sourceCount++);
+            if (cacheCheck is not null)
+            {
+                source = cacheCheck.TapAsync(source, cancellationToken);
+            }
+
             var target = Count(context.Target.ReadDigestsAsync(segment, Keep, cancellationToken), d => d, () => targetCount++);
             var batch = new List<(ConfigKey, ConfigDifference)>(ApplyBatch);
             try
@@ -222,6 +228,11 @@ internal sealed partial class ConfigSyncRunner(
 
             await ApplyAsync(context, run, batch, expected, null, cancellationToken);
             run.Read = sourceCount;
+        }
+
+        if (cacheCheck is not null)
+        {
+            await ReportStaleCachesAsync(cacheCheck, run, cancellationToken);
         }
 
         await RemoveAsync(context, run, removals, targetCount, sourceCount, readsComplete, expected, segments.Select(s => s.TargetTenant).Distinct(), cancellationToken);
@@ -578,6 +589,25 @@ internal sealed partial class ConfigSyncRunner(
                     run.Error(SyncStage.Write, $"{key}: delete {deleted.Result.Outcome}: {deleted.Result.Error}", key.ToString());
                     break;
             }
+        }
+    }
+
+    /// <summary>Every node that serves a source config with another md5 (or not at all) is a verify error naming key and node.</summary>
+    private static async Task ReportStaleCachesAsync(ConfigCacheChecker cacheCheck, RunState run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cacheCheck.FlushAsync(cancellationToken);
+        }
+        catch (NacosException ex)
+        {
+            run.Error(SyncStage.Verify, $"checking the target nodes' caches failed: {ex.Message}");
+            return;
+        }
+
+        foreach (var (key, node) in cacheCheck.Stale)
+        {
+            run.Error(SyncStage.Verify, $"node {node.Authority} does not serve the source's md5", key.ToString());
         }
     }
 

@@ -121,7 +121,8 @@ internal static class SyncCommands
                 }
             }
 
-            var request = new SyncRunRequest(DryRun: verb != Verb.Resync, AllowDeletions: verb == Verb.Resync && parseResult.GetValue(allowDeletions), Namespace: parseResult.GetValue(ns));
+            var request = new SyncRunRequest(DryRun: verb != Verb.Resync, AllowDeletions: verb == Verb.Resync && parseResult.GetValue(allowDeletions),
+                Namespace: parseResult.GetValue(ns), CheckTargetCaches: verb == Verb.Verify);
             var results = new List<SyncRunResult>();
             var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && parseResult.GetValue(output) == "table";
             foreach (var k in kinds)
@@ -225,6 +226,11 @@ internal static class SyncCommands
             Ansi = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        if (!ReferenceEquals(writer, Console.Out) || Console.IsOutputRedirected)
+        {
+            // Into a file or a pipe: one error per line, whatever its length (grep-able), not wrapped at 80 columns.
+            console.Profile.Width = 240;
+        }
         var wouldBe = verb == Verb.Resync ? "" : "would be ";
         foreach (var r in results)
         {
