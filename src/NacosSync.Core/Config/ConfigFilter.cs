@@ -1,3 +1,4 @@
+using NacosSync.Core.Filtering;
 using NacosSync.Core.Options;
 
 namespace NacosSync.Core.Config;
@@ -8,55 +9,18 @@ namespace NacosSync.Core.Config;
 /// </summary>
 public sealed class ConfigFilter
 {
-    private readonly string[] _include;
-    private readonly string[] _exclude;
+    private readonly NameFilter _names;
 
     public ConfigFilter(FilterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _include = [.. options.Include];
-        _exclude = [.. options.Exclude];
+        _names = NameFilter.From(options);
     }
 
     public static ConfigFilter All { get; } = new(new FilterOptions());
 
-    public bool Matches(string value) =>
-        (_include.Length == 0 || _include.Any(p => Glob(p, value))) && !_exclude.Any(p => Glob(p, value));
-
-    /// <summary>Matches <paramref name="value"/> against a pattern where <c>*</c> is any run of characters.</summary>
-    public static bool Glob(string pattern, string value)
-    {
-        int p = 0, v = 0, star = -1, mark = 0;
-        while (v < value.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*')
-            {
-                star = p++;
-                mark = v;
-            }
-            else if (p < pattern.Length && pattern[p] == value[v])
-            {
-                p++;
-                v++;
-            }
-            else if (star >= 0)
-            {
-                p = star + 1;
-                v = ++mark;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
+    /// <summary>Same rules as the naming filters (one implementation: <see cref="NameFilter"/>).</summary>
+    public bool Matches(string value) => _names.Matches(value);
 }
 
 /// <summary>A task's group and dataId filters together.</summary>

@@ -26,6 +26,8 @@ internal sealed partial class CanaryService : BackgroundService
 {
     internal const string WrittenAtKey = "canary.written-at";
 
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly NacosSyncOptions _options;
     private readonly NacosClientFactory _clients;
     private readonly IConfigEndpointsProvider _configEndpoints;
@@ -71,25 +73,41 @@ internal sealed partial class CanaryService : BackgroundService
 
     private async Task LoopAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
     {
+        // Markers written and not yet seen, oldest first; the newest stamp seen in the target.
+        var unseen = new Queue<long>();
+        long lastSeen = 0;
+        var nextWrite = _timeProvider.GetUtcNow();
+        var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var started = _timeProvider.GetUtcNow();
-            var next = started + task.Canary.Interval;
             try
             {
-                var stamp = started.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-                await WriteAsync(taskName, task, kind, stamp, cancellationToken);
-                _pendingSince.AddOrUpdate((taskName, kind), started, (_, previous) => previous ?? started);
-                while (_timeProvider.GetUtcNow() < next + task.Canary.Interval)
+                var now = _timeProvider.GetUtcNow();
+                if (now >= nextWrite)
                 {
-                    if (await IsVisibleAsync(taskName, task, kind, stamp, cancellationToken))
+                    nextWrite = now + task.Canary.Interval;
+                    var stamp = now.ToUnixTimeMilliseconds();
+                    await WriteAsync(taskName, task, kind, stamp.ToString(CultureInfo.InvariantCulture), cancellationToken);
+                    if (unseen.Count < 1000)
                     {
-                        RecordVisible(taskName, kind, _timeProvider.GetUtcNow() - started);
-                        break;
+                        unseen.Enqueue(stamp);
+                    }
+                }
+
+                var visible = await VisibleStampAsync(taskName, task, kind, cancellationToken);
+                if (visible > lastSeen)
+                {
+                    lastSeen = visible;
+                    while (unseen.TryPeek(out var oldest) && oldest <= visible)
+                    {
+                        unseen.Dequeue();
                     }
 
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), _timeProvider, cancellationToken);
+                    RecordVisible(taskName, kind, _timeProvider.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(visible));
                 }
+
+                _pendingSince[(taskName, kind)] = unseen.TryPeek(out var pending) ? DateTimeOffset.FromUnixTimeMilliseconds(pending) : null;
+                failing = false;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -97,30 +115,33 @@ internal sealed partial class CanaryService : BackgroundService
             }
             catch (Exception ex) when (ex is NacosException or HttpRequestException or InvalidOperationException or System.Data.Common.DbException)
             {
-                LogCanaryFailed(_logger, taskName, kind.Name(), ex.Message);
+                // Once per outage, not every poll; the lag gauge keeps rising meanwhile.
+                if (!failing)
+                {
+                    LogCanaryFailed(_logger, taskName, kind.Name(), ex.Message);
+                    failing = true;
+                }
+
+                if (unseen.TryPeek(out var pending))
+                {
+                    _pendingSince[(taskName, kind)] = DateTimeOffset.FromUnixTimeMilliseconds(pending);
+                }
             }
 
-            var wait = next - _timeProvider.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            try
             {
-                try
-                {
-                    await Task.Delay(wait, _timeProvider, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                await Task.Delay(PollInterval, _timeProvider, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
 
-    /// <summary>A marker became visible in the target after <paramref name="latency"/>: nothing older is pending.</summary>
-    internal void RecordVisible(string taskName, SyncKind kind, TimeSpan latency)
-    {
-        _latency.Record(latency.TotalSeconds, new("task", taskName), new("kind", kind.Name()));
-        _pendingSince[(taskName, kind)] = null;
-    }
+    /// <summary>A marker became visible in the target <paramref name="latency"/> after it was written.</summary>
+    internal void RecordVisible(string taskName, SyncKind kind, TimeSpan latency) =>
+        _latency.Record(Math.Max(0, latency.TotalSeconds), new("task", taskName), new("kind", kind.Name()));
 
     private async Task WriteAsync(string taskName, SyncTaskOptions task, SyncKind kind, string stamp, CancellationToken cancellationToken)
     {
@@ -141,30 +162,31 @@ internal sealed partial class CanaryService : BackgroundService
         }
     }
 
-    private async Task<bool> IsVisibleAsync(string taskName, SyncTaskOptions task, SyncKind kind, string stamp, CancellationToken cancellationToken)
+    /// <summary>The newest marker the target shows (config: the oldest any node serves); 0 when none.</summary>
+    private async Task<long> VisibleStampAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
     {
         var targetNamespace = task.Namespaces.TryGetValue("public", out var mapped) ? mapped : "public";
         var targetGroup = task.Groups.TryGetValue(task.Canary.Group, out var mappedGroup) ? mappedGroup : task.Canary.Group;
         if (kind == SyncKind.Naming)
         {
             var read = await _clients.Naming(task.Target).ListInstancesAsync(new ServiceKey(targetNamespace, targetGroup, ServiceName(taskName)), cancellationToken);
-            return read.Service.Instances.Any(i => i.Metadata.TryGetValue(WrittenAtKey, out var seen) && seen == stamp);
+            return read.Service.Instances.Select(i => i.Metadata.TryGetValue(WrittenAtKey, out var seen) ? Stamp(seen) : 0).DefaultIfEmpty(0).Max();
         }
 
         var endpoints = _configEndpoints.Get(taskName, task, _options);
         var tenant = targetNamespace == "public" ? await PublicTenantAsync(endpoints.TargetApi.Transport, cancellationToken) : targetNamespace;
         var key = new ConfigKey(tenant, targetGroup, ServiceName(taskName));
+        long oldest = long.MaxValue;
         foreach (var node in await endpoints.TargetApi.ClusterNodesAsync(cancellationToken))
         {
             var served = await endpoints.TargetApi.GetFromNodeAsync(node, key, cancellationToken);
-            if (served?.Content != stamp)
-            {
-                return false;
-            }
+            oldest = Math.Min(oldest, served is null ? 0 : Stamp(served.Content));
         }
 
-        return true;
+        return oldest == long.MaxValue ? 0 : oldest;
     }
+
+    private static long Stamp(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
 
     private static async Task<string> PublicTenantAsync(NacosTransport transport, CancellationToken cancellationToken) =>
         (await transport.GetServerVersionAsync(cancellationToken)).Major >= 3 ? "public" : "";

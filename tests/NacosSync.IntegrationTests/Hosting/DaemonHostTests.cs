@@ -1,10 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using NacosSync.IntegrationTests.Infrastructure;
 
 namespace NacosSync.IntegrationTests.Hosting;
@@ -16,7 +10,7 @@ internal sealed class DaemonHostTests
     public async Task The_daemon_starts_serves_health_and_promtool_clean_metrics_and_stops_cleanly()
     {
         var state = await MariaDbServer.CreateDatabaseAsync("host");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
         {
             ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
             ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
@@ -26,20 +20,15 @@ internal sealed class DaemonHostTests
             ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
             ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
             ["State:Database:ConnectionString"] = StateConnectionString(state),
-            ["Endpoint:Url"] = "http://127.0.0.1:0",
-        }).Build();
-
-        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        });
+        var http = daemon.Http;
 
         var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
         var ready = await WaitForReadyAsync(http);
         var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
         var text = await metrics.Content.ReadAsStringAsync();
         var (exitCode, lint) = await Promtool.RunAsync(text, "check", "metrics");
-        var stop = app.StopAsync();
+        var stop = daemon.StopAsync();
         var stopped = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(20))) == stop;
 
         Assert.Multiple(() =>
@@ -58,7 +47,7 @@ internal sealed class DaemonHostTests
     public async Task Admin_resync_is_refused_without_a_configured_token()
     {
         var state = await MariaDbServer.CreateDatabaseAsync("admin");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
         {
             ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
             ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
@@ -67,19 +56,13 @@ internal sealed class DaemonHostTests
             ["Tasks:t:Config:Enabled"] = "false",
             ["Tasks:t:Enabled"] = "false",
             ["State:Database:ConnectionString"] = StateConnectionString(state),
-            ["Endpoint:Url"] = "http://127.0.0.1:0",
-        }).Build();
-
-        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        });
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/tasks/t/resync");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "guess");
-        var response = await http.SendAsync(request);
+        var response = await daemon.Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        await app.StopAsync();
+        await daemon.StopAsync();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "no token configured means the admin API is off, whatever the caller sends");
         Assert.That(body, Does.Contain("Endpoint:AdminToken"), "the refusal says how to enable it");
@@ -91,7 +74,7 @@ internal sealed class DaemonHostTests
         var state = await MariaDbServer.CreateDatabaseAsync("trigger");
         await using var source = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
         await using var target = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
         {
             ["Clusters:a:ServerAddresses:0"] = source.ServerAddresses[0],
             ["Clusters:b:ServerAddresses:0"] = target.ServerAddresses[0],
@@ -101,17 +84,14 @@ internal sealed class DaemonHostTests
             ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
             ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
             ["State:Database:ConnectionString"] = StateConnectionString(state),
-            ["Endpoint:Url"] = "http://127.0.0.1:0",
             ["Endpoint:AdminToken"] = "s3cret-token",
-        }).Build();
-        await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        });
+        var address = daemon.Address.ToString();
 
         var ok = await CommandLineTests.InvokeAsync("trigger", "--task", "t", "--url", address, "--token", "s3cret-token");
         var wrong = await CommandLineTests.InvokeAsync("trigger", "--task", "t", "--url", address, "--token", "guess");
         var unknownTask = await CommandLineTests.InvokeAsync("trigger", "--task", "nope", "--url", address, "--token", "s3cret-token");
-        await app.StopAsync();
+        await daemon.StopAsync();
 
         Assert.Multiple(() =>
         {

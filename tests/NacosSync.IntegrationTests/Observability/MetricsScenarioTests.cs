@@ -1,11 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using NacosSync.IntegrationTests.Infrastructure;
 using NacosSync.Sandbox;
 
@@ -48,13 +42,9 @@ internal sealed partial class MetricsScenarioTests
             [$"Tasks:{TaskName}:Canary:Enabled"] = "true",
             [$"Tasks:{TaskName}:Canary:Interval"] = "00:00:01",
             ["State:Database:ConnectionString"] = Hosting.DaemonHostTests.StateConnectionString(state),
-            ["Endpoint:Url"] = "http://127.0.0.1:0",
         };
-        await using var daemon = NacosSync.Hosting.NacosSyncHost.BuildDaemon(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await daemon.StartAsync();
-        var address = daemon.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        using var scraper = new HttpClient { BaseAddress = new Uri(address) };
+        await using var daemon = await TestDaemon.StartAsync(settings);
+        var scraper = daemon.Http;
 
         // 1. Converged: replicas in the target, lag 0, the canary measured.
         await EventuallyAsync(async () => await TargetCountAsync(http, target, "orders") == 5 && Value(await ScrapeAsync(scraper), Lag) == 0, "initial copy and lag 0");
