@@ -178,23 +178,9 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         }
 
         run.Drift = changes.Count;
-        var guarded = NamingGuard.Apply(changes, new NamingGuardContext(incomplete, emptySource, ownedTotal, firstFullSyncDone, request.AllowDeletions), task.Guards);
-        if (guarded.Reason is { } reason)
+        if (GuardAndCount(taskName, changes, new NamingGuardContext(incomplete, emptySource, ownedTotal, firstFullSyncDone, request.AllowDeletions),
+            task.Guards, request, run) is not { } guarded)
         {
-            run.Refused = guarded.Refused.Count;
-            if (guarded.Refused.Any(c => !incomplete.Contains(c.Namespace)))
-            {
-                // A failed read is already an error of its own; only the policy guards count as trips.
-                run.GuardTripped = reason;
-            }
-
-            LogGuard(_logger, taskName, guarded.Refused.Count, ownedTotal, reason);
-        }
-
-        run.Count(guarded.Allowed, guarded.Refused);
-        if (request.DryRun)
-        {
-            run.Planned = true;
             return;
         }
 
@@ -235,6 +221,35 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
         {
             _feed.FullRunCompleted(taskName, sourceServices, sourceNamespaces, everyNamespace: mapper.ConfiguredSourceNamespaces.Count == 0);
         }
+    }
+
+    /// <summary>
+    /// Runs the deletion guard over a plan, records what it held back (a trip only for the policy
+    /// guards: a failed read is already an error of its own) and counts the plan per namespace.
+    /// Null on a dry run: the plan is the result, nothing is applied.
+    /// </summary>
+    private GuardedNamingPlan? GuardAndCount(string taskName, List<NamingChange> changes, NamingGuardContext context, GuardOptions guards, SyncRunRequest request, RunState run)
+    {
+        var guarded = NamingGuard.Apply(changes, context, guards);
+        if (guarded.Reason is { } reason)
+        {
+            run.Refused = guarded.Refused.Count;
+            if (guarded.Refused.Any(c => !context.IncompleteNamespaces.Contains(c.Namespace)))
+            {
+                run.GuardTripped = reason;
+            }
+
+            LogGuard(_logger, taskName, guarded.Refused.Count, context.OwnedTotal, reason);
+        }
+
+        run.Count(guarded.Allowed, guarded.Refused);
+        if (request.DryRun)
+        {
+            run.Planned = true;
+            return null;
+        }
+
+        return guarded;
     }
 
     private async Task RunIncrementalAsync(string taskName, SyncTaskOptions task, SyncRunRequest request, RunState run, CancellationToken cancellationToken)
@@ -327,18 +342,9 @@ internal sealed partial class NamingSyncRunner : ISyncRunner
             done.Add(sourceService);
         }
 
-        var guarded = NamingGuard.Apply(changes, new NamingGuardContext(incomplete, new HashSet<string>(), Math.Max(memory.LastFullOwned, 0), firstFullSyncDone, request.AllowDeletions), task.Guards);
-        if (guarded.Reason is { } reason)
+        if (GuardAndCount(taskName, changes, new NamingGuardContext(incomplete, new HashSet<string>(), Math.Max(memory.LastFullOwned, 0), firstFullSyncDone, request.AllowDeletions),
+            task.Guards, request, run) is not { } guarded)
         {
-            run.Refused = guarded.Refused.Count;
-            run.GuardTripped = guarded.Refused.Any(c => !incomplete.Contains(c.Namespace)) ? reason : null;
-            LogGuard(_logger, taskName, guarded.Refused.Count, memory.LastFullOwned, reason);
-        }
-
-        run.Count(guarded.Allowed, guarded.Refused);
-        if (request.DryRun)
-        {
-            run.Planned = true;
             return;
         }
 

@@ -10,17 +10,7 @@ internal sealed class DaemonHostTests
     public async Task The_daemon_starts_serves_health_and_promtool_clean_metrics_and_stops_cleanly()
     {
         var state = await MariaDbServer.CreateDatabaseAsync("host");
-        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
-        {
-            ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
-            ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
-            ["Tasks:t:Source"] = "a",
-            ["Tasks:t:Target"] = "b",
-            ["Tasks:t:Config:Enabled"] = "false",
-            ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
-            ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
-            ["State:Database:ConnectionString"] = StateConnectionString(state),
-        });
+        await using var daemon = await TestDaemon.StartAsync(NamingTask(state, "127.0.0.1:1", "127.0.0.1:2"));
         var http = daemon.Http;
 
         var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
@@ -47,16 +37,9 @@ internal sealed class DaemonHostTests
     public async Task Admin_resync_is_refused_without_a_configured_token()
     {
         var state = await MariaDbServer.CreateDatabaseAsync("admin");
-        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
-        {
-            ["Clusters:a:ServerAddresses:0"] = "127.0.0.1:1",
-            ["Clusters:b:ServerAddresses:0"] = "127.0.0.1:2",
-            ["Tasks:t:Source"] = "a",
-            ["Tasks:t:Target"] = "b",
-            ["Tasks:t:Config:Enabled"] = "false",
-            ["Tasks:t:Enabled"] = "false",
-            ["State:Database:ConnectionString"] = StateConnectionString(state),
-        });
+        var settings = NamingTask(state, "127.0.0.1:1", "127.0.0.1:2");
+        settings["Tasks:t:Enabled"] = "false";
+        await using var daemon = await TestDaemon.StartAsync(settings);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/tasks/t/resync");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "guess");
@@ -74,18 +57,9 @@ internal sealed class DaemonHostTests
         var state = await MariaDbServer.CreateDatabaseAsync("trigger");
         await using var source = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
         await using var target = await NacosSync.Sandbox.SandboxCluster.StartAsync(new NacosSync.Sandbox.SandboxClusterOptions(), CancellationToken.None);
-        await using var daemon = await TestDaemon.StartAsync(new Dictionary<string, string?>
-        {
-            ["Clusters:a:ServerAddresses:0"] = source.ServerAddresses[0],
-            ["Clusters:b:ServerAddresses:0"] = target.ServerAddresses[0],
-            ["Tasks:t:Source"] = "a",
-            ["Tasks:t:Target"] = "b",
-            ["Tasks:t:Config:Enabled"] = "false",
-            ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
-            ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
-            ["State:Database:ConnectionString"] = StateConnectionString(state),
-            ["Endpoint:AdminToken"] = "s3cret-token",
-        });
+        var settings = NamingTask(state, source.ServerAddresses[0], target.ServerAddresses[0]);
+        settings["Endpoint:AdminToken"] = "s3cret-token";
+        await using var daemon = await TestDaemon.StartAsync(settings);
         var address = daemon.Address.ToString();
 
         var ok = await CommandLineTests.InvokeAsync("trigger", "--task", "t", "--url", address, "--token", "s3cret-token");
@@ -103,6 +77,19 @@ internal sealed class DaemonHostTests
             Assert.That(unknownTask.Error, Does.Contain("no task named 'nope'"));
         });
     }
+
+    /// <summary>A naming-only task t from a to b whose jobs stay quiet unless asked (cron in 2099, incremental every 10 min).</summary>
+    private static Dictionary<string, string?> NamingTask(NacosSync.Storage.Database.SqlDatabase state, string source, string target) => new()
+    {
+        ["Clusters:a:ServerAddresses:0"] = source,
+        ["Clusters:b:ServerAddresses:0"] = target,
+        ["Tasks:t:Source"] = "a",
+        ["Tasks:t:Target"] = "b",
+        ["Tasks:t:Config:Enabled"] = "false",
+        ["Tasks:t:Schedule:FullCron"] = "0 0 0 1 1 ? 2099",
+        ["Tasks:t:Schedule:IncrementalInterval"] = "00:10:00",
+        ["State:Database:ConnectionString"] = StateConnectionString(state),
+    };
 
     internal static string StateConnectionString(NacosSync.Storage.Database.SqlDatabase database) =>
         MariaDbServer.ConnectionString + ";Database=" + database.Description.Split('/')[1];
