@@ -787,7 +787,7 @@ internal sealed partial class ConfigSyncRunner(
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Config sync run of task {Task} ({Mode}) failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string task, SyncMode mode);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Config sync of task {Task} ({Mode}): {Added} added, {Updated} updated, {Removed} removed, {Refused} refused, {Failed} failed, {Errors} error(s)")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Config sync of task {Task} ({Mode}): {Added} added, {Updated} updated, {Removed} removed, {Refused} refused, {Failed} failed, {Errors} error(s)")]
     private static partial void LogRun(ILogger logger, string task, SyncMode mode, long added, long updated, long removed, long refused, long failed, int errors);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Debug, Message = "Config task {Task}: {Mode} mode, source schema {Source}, target schema {Target}")]
