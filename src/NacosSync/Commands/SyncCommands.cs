@@ -159,6 +159,13 @@ internal static class SyncCommands
                 Render(stdout, results, verb);
             }
 
+            if (verb == Verb.Resync && taskOptions.Naming.ReplicaMode == ReplicaMode.Ephemeral
+                && results.FirstOrDefault(r => r.Kind == SyncKind.Naming) is { } naming && naming.Added + naming.Updated > 0)
+            {
+                await error.WriteLineAsync("note: ephemeral replicas live only while somebody beats them. A running daemon does (its next run adopts them);"
+                    + " without one they expire from the target 30 s after this command ends. `nacos-sync trigger` has the daemon resync instead.");
+            }
+
             return ExitCode(results, verb);
         });
         return command;
