@@ -167,7 +167,7 @@ internal static class DemoCommand
             while (!cancellationToken.IsCancellationRequested)
             {
                 var counts = await CountAsync(http, source, target, CancellationToken.None);
-                await output.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {counts.Describe()}; lag naming {metrics.LagSeconds("demo", SyncKind.Naming):0.0} s, config {metrics.LagSeconds("demo", SyncKind.Config):0.0} s; {workload.Changes} source changes");
+                await output.WriteLineAsync($"{TimeProvider.System.GetUtcNow():HH:mm:ss} {counts.Describe()}; lag naming {metrics.LagSeconds("demo", SyncKind.Naming):0.0} s, config {metrics.LagSeconds("demo", SyncKind.Config):0.0} s; {workload.Changes} source changes");
                 await Delay(TimeSpan.FromSeconds(5), cancellationToken);
             }
 
@@ -196,7 +196,7 @@ internal static class DemoCommand
 
     private static async Task<bool> WaitForConvergenceAsync(HttpClient http, SandboxCluster source, SandboxCluster target, TimeSpan within, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + within;
+        var deadline = TimeProvider.System.GetUtcNow() + within;
         while (true)
         {
             var counts = await CountAsync(http, source, target, cancellationToken);
@@ -205,7 +205,7 @@ internal static class DemoCommand
                 return true;
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (TimeProvider.System.GetUtcNow() > deadline)
             {
                 return false;
             }

@@ -37,14 +37,14 @@ internal sealed class DemoWorkload(HttpClient http, Uri node, int services, int 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var random = new Random(7);
-        var lastBeat = DateTime.MinValue;
+        var lastBeat = DateTimeOffset.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (DateTime.UtcNow - lastBeat > TimeSpan.FromSeconds(5))
+                if (TimeProvider.System.GetUtcNow() - lastBeat > TimeSpan.FromSeconds(5))
                 {
-                    lastBeat = DateTime.UtcNow;
+                    lastBeat = TimeProvider.System.GetUtcNow();
                     await Parallel.ForEachAsync(_instances.ToList(), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
                         async (instance, ct) => await BeatAsync(instance, ct));
                 }

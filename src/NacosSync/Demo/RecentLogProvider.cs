@@ -35,7 +35,7 @@ internal sealed class RecentLogProvider(int capacity) : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                owner.Add($"{DateTime.UtcNow:HH:mm:ss} {logLevel.ToString()[..4].ToLowerInvariant()} {category}: {formatter(state, exception)}");
+                owner.Add($"{TimeProvider.System.GetUtcNow():HH:mm:ss} {logLevel.ToString()[..4].ToLowerInvariant()} {category}: {formatter(state, exception)}");
             }
         }
     }
