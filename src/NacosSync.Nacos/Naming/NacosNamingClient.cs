@@ -253,34 +253,26 @@ internal sealed class NacosNamingClient(NacosTransport transport)
     public async Task RegisterAsync(NamingInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var s = instance.Key.Service;
-        await transport.SendAsync(NacosRequest.Post("/v1/ns/instance", idempotent: true,
-            P("ip", instance.Key.Ip), P("port", Port(instance)), P("serviceName", s.GroupedName), P("groupName", s.Group),
-            P("namespaceId", s.Namespace), P("clusterName", instance.Key.Cluster), P("weight", Weight(instance.Weight)),
-            P("healthy", Bool(instance.Healthy)), P("enabled", Bool(instance.Enabled)), P("ephemeral", Bool(instance.Ephemeral)),
-            P("metadata", JsonSerializer.Serialize(instance.Metadata))), cancellationToken);
+        await transport.SendAsync(NacosRequest.Post("/v1/ns/instance", idempotent: true, Addressed(instance,
+            P("weight", Weight(instance.Weight)), P("healthy", Bool(instance.Healthy)), P("enabled", Bool(instance.Enabled)),
+            P("ephemeral", Bool(instance.Ephemeral)), P("metadata", JsonSerializer.Serialize(instance.Metadata)))), cancellationToken);
     }
 
     /// <summary><c>PUT /v1/ns/instance</c>: sets the overlay (enabled, weight, metadata) so hand-made overlays are overwritten.</summary>
     public async Task UpdateAsync(NamingInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var s = instance.Key.Service;
-        await transport.SendAsync(NacosRequest.Put("/v1/ns/instance", idempotent: true,
-            P("ip", instance.Key.Ip), P("port", Port(instance)), P("serviceName", s.GroupedName), P("groupName", s.Group),
-            P("namespaceId", s.Namespace), P("clusterName", instance.Key.Cluster), P("weight", Weight(instance.Weight)),
-            P("enabled", Bool(instance.Enabled)), P("ephemeral", Bool(instance.Ephemeral)),
-            P("metadata", JsonSerializer.Serialize(instance.Metadata))), cancellationToken);
+        await transport.SendAsync(NacosRequest.Put("/v1/ns/instance", idempotent: true, Addressed(instance,
+            P("weight", Weight(instance.Weight)), P("enabled", Bool(instance.Enabled)), P("ephemeral", Bool(instance.Ephemeral)),
+            P("metadata", JsonSerializer.Serialize(instance.Metadata)))), cancellationToken);
     }
 
     /// <summary><c>DELETE /v1/ns/instance</c>; ip, port and ephemeral identify it (the cluster is not compared by the server).</summary>
     public async Task DeregisterAsync(NamingInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var s = instance.Key.Service;
-        await transport.SendAsync(NacosRequest.Delete("/v1/ns/instance", idempotent: true,
-            P("ip", instance.Key.Ip), P("port", Port(instance)), P("serviceName", s.GroupedName), P("groupName", s.Group),
-            P("namespaceId", s.Namespace), P("clusterName", instance.Key.Cluster), P("ephemeral", Bool(instance.Ephemeral))), cancellationToken);
+        await transport.SendAsync(NacosRequest.Delete("/v1/ns/instance", idempotent: true, Addressed(instance,
+            P("ephemeral", Bool(instance.Ephemeral)))), cancellationToken);
     }
 
     /// <summary>
@@ -292,11 +284,7 @@ internal sealed class NacosNamingClient(NacosTransport transport)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var s = instance.Key.Service;
-        var parameters = new List<KeyValuePair<string, string>>(8)
-        {
-            P("serviceName", s.GroupedName), P("groupName", s.Group), P("namespaceId", s.Namespace),
-            P("ip", instance.Key.Ip), P("port", Port(instance)), P("clusterName", instance.Key.Cluster),
-        };
+        var parameters = new List<KeyValuePair<string, string>>(Addressed(instance));
         if (!light)
         {
             parameters.Add(P("beat", JsonSerializer.Serialize(new BeatBody(instance.Key.Ip, instance.Key.Port, s.GroupedName, instance.Key.Cluster,
@@ -325,10 +313,8 @@ internal sealed class NacosNamingClient(NacosTransport transport)
     public async Task SetHealthAsync(NamingInstance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var s = instance.Key.Service;
-        await transport.SendAsync(NacosRequest.Put("/v1/ns/health/instance", idempotent: true,
-            P("ip", instance.Key.Ip), P("port", Port(instance)), P("serviceName", s.GroupedName), P("groupName", s.Group),
-            P("namespaceId", s.Namespace), P("clusterName", instance.Key.Cluster), P("healthy", Bool(instance.Healthy))), cancellationToken);
+        await transport.SendAsync(NacosRequest.Put("/v1/ns/health/instance", idempotent: true, Addressed(instance,
+            P("healthy", Bool(instance.Healthy)))), cancellationToken);
     }
 
     private sealed record BeatBody(
@@ -386,6 +372,17 @@ internal sealed class NacosNamingClient(NacosTransport transport)
     private static NacosMalformedResponseException Malformed(string what, string detail) => new($"{what}: {detail}");
 
     private static KeyValuePair<string, string> P(string key, string value) => new(key, value);
+
+    /// <summary>How every instance call names its instance (service, group, namespace, ip, port, cluster), then <paramref name="extra"/>.</summary>
+    private static KeyValuePair<string, string>[] Addressed(NamingInstance instance, params KeyValuePair<string, string>[] extra)
+    {
+        var s = instance.Key.Service;
+        return
+        [
+            P("ip", instance.Key.Ip), P("port", Port(instance)), P("serviceName", s.GroupedName), P("groupName", s.Group),
+            P("namespaceId", s.Namespace), P("clusterName", instance.Key.Cluster), .. extra,
+        ];
+    }
 
     private static string Port(NamingInstance instance) => instance.Key.Port.ToString(CultureInfo.InvariantCulture);
 
