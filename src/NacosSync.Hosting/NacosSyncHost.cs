@@ -39,7 +39,7 @@ public static class NacosSyncHost
         builder.WebHost.UseUrls(options.Endpoint.Url);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        AddSyncServices(builder.Services, configuration, options);
+        AddSyncServices(builder.Services, options);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
         builder.Services.AddSyncJobs(options);
@@ -74,7 +74,7 @@ public static class NacosSyncHost
     /// Everything a sync run needs, without the scheduler and the HTTP endpoint: used by the daemon
     /// and by the CLI's one-off commands (resync, plan, verify).
     /// </summary>
-    public static IServiceCollection AddSyncServices(IServiceCollection services, IConfiguration configuration, NacosSyncOptions options)
+    public static IServiceCollection AddSyncServices(IServiceCollection services, NacosSyncOptions options)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IOptions<NacosSyncOptions>>(Microsoft.Extensions.Options.Options.Create(options));
@@ -85,7 +85,7 @@ public static class NacosSyncHost
         services.AddSingleton<CheckpointStore>();
         services.AddNacosSyncMetrics();
         services.AddSingleton<SyncJobExecutor>();
-        SyncModules.Add(services, configuration);
+        SyncModules.Add(services);
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NacosSync.Hosting.Config;
 using NacosSync.Hosting.Naming;
@@ -8,9 +7,8 @@ namespace NacosSync.Hosting;
 /// <summary>Where each kind of sync plugs its runner (an <see cref="Core.Sync.ISyncRunner"/>) and its services in.</summary>
 internal static class SyncModules
 {
-    public static void Add(IServiceCollection services, IConfiguration configuration)
+    public static void Add(IServiceCollection services)
     {
-        _ = configuration;
         services.AddNamingSync();
         services.AddConfigSync();
     }

@@ -54,11 +54,9 @@ internal static class SyncCommands
             var error = parseResult.InvocationConfiguration.Error;
             var stdout = parseResult.InvocationConfiguration.Output;
             NacosSyncOptions options;
-            Microsoft.Extensions.Configuration.IConfiguration configuration;
             try
             {
-                configuration = NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption)));
-                options = NacosSyncConfiguration.Bind(configuration);
+                options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption))));
             }
             catch (NacosSyncConfigurationException ex)
             {
@@ -104,7 +102,7 @@ internal static class SyncCommands
 
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            NacosSyncHost.AddSyncServices(services, configuration, options);
+            NacosSyncHost.AddSyncServices(services, options);
             await using var provider = services.BuildServiceProvider();
             var runners = provider.GetServices<ISyncRunner>().ToDictionary(r => r.Kind);
 
@@ -170,9 +168,6 @@ internal static class SyncCommands
         });
         return command;
     }
-
-    internal static int ExitCode(IReadOnlyList<SyncRunResult> results, string verb) =>
-        ExitCode(results, verb switch { "resync" => Verb.Resync, "plan" => Verb.Plan, _ => Verb.Verify });
 
     private static int ExitCode(IReadOnlyList<SyncRunResult> results, Verb verb)
     {
