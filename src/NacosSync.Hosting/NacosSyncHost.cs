@@ -6,6 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
+using NacosSync.Engine.Canary;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Endpoints;
 using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
@@ -43,8 +46,8 @@ public static class NacosSyncHost
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
         builder.Services.AddSyncJobs(options);
-        builder.Services.AddSingleton<Canary.CanaryService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Canary.CanaryService>());
+        builder.Services.AddSingleton<CanaryService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CanaryService>());
 
         var app = builder.Build();
         var adminToken = Secrets.Read(options.Endpoint.AdminToken, options.Endpoint.AdminTokenFile, "Endpoint:AdminToken");
@@ -55,7 +58,7 @@ public static class NacosSyncHost
         lifetime.ApplicationStopping.Register(() => readiness.Stopping = true);
         // The provider listens from now on: measurements made before it exists are lost, so never build it lazily at the first scrape.
         _ = app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
-        _ = app.Services.GetRequiredService<Canary.CanaryService>(); // its instruments exist from the first scrape
+        _ = app.Services.GetRequiredService<CanaryService>(); // its instruments exist from the first scrape
         var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
         foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
         {

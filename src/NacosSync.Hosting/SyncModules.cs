@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using NacosSync.Hosting.Config;
-using NacosSync.Hosting.Naming;
+using NacosSync.Engine.Config;
+using NacosSync.Engine.Naming;
 
 namespace NacosSync.Hosting;
 

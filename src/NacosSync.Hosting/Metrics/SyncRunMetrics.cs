@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Telemetry;
 
 namespace NacosSync.Hosting.Metrics;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Configuration;
+using NacosSync.Engine.Clusters;
 using NacosSync.Hosting.Options;
 
 namespace NacosSync.Cli.Commands;

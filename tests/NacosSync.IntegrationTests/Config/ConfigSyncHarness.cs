@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Config;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
-using NacosSync.Hosting.Config;
+using NacosSync.Engine.Config;
 using NacosSync.IntegrationTests.Infrastructure;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;

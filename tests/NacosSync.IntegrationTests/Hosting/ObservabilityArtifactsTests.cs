@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
-using NacosSync.Core.Sync;
-using NacosSync.Hosting.Metrics;
-using NacosSync.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using NacosSync.Core.Sync;
+using NacosSync.Engine.Telemetry;
+using NacosSync.Hosting.Metrics;
+using NacosSync.IntegrationTests.Infrastructure;
 using OpenTelemetry.Metrics;
 
 namespace NacosSync.IntegrationTests.Hosting;
@@ -71,8 +72,8 @@ internal sealed partial class ObservabilityArtifactsTests
         }).Build();
         await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration);
         var services = app.Services;
-        _ = services.GetRequiredService<NacosSync.Hosting.Naming.HeartbeatKeeper>();
-        services.GetRequiredService<NacosSync.Hosting.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
+        _ = services.GetRequiredService<NacosSync.Engine.Naming.HeartbeatKeeper>();
+        services.GetRequiredService<NacosSync.Engine.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
         services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult
         {
             TaskName = "t",

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
-using NacosSync.Hosting.Config;
+using NacosSync.Engine.Config;
 using NacosSync.Storage.Database;
 using NacosSync.Storage.State;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Tests.Infrastructure;
 using OpenTelemetry;

@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using NacosSync.Core.Options;
-using NacosSync.Hosting.Nacos;
-using NacosSync.Hosting.Naming;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Naming;
 using NacosSync.Tests.Infrastructure;
 using NacosSync.Tests.Nacos;
 using static NacosSync.Tests.Naming.NamingTestData;

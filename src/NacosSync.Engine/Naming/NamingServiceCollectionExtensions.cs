@@ -5,11 +5,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
-using NacosSync.Hosting.Metrics;
-using NacosSync.Hosting.Nacos;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Telemetry;
 using NacosSync.Storage.State;
 
-namespace NacosSync.Hosting.Naming;
+namespace NacosSync.Engine.Naming;
 
 internal static class NamingServiceCollectionExtensions
 {

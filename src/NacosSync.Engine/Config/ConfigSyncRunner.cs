@@ -8,7 +8,7 @@ using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.State;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>
 /// Config sync of one task, database or API mode (docs/config.md): refuse source == target →

@@ -1,4 +1,4 @@
-namespace NacosSync.Hosting.Options;
+namespace NacosSync.Engine.Clusters;
 
 /// <summary>Reads a secret given inline (from configuration or an environment variable) or from a file.</summary>
 internal static class Secrets

@@ -8,12 +8,12 @@ using NacosSync.Core.Config;
 using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
-using NacosSync.Hosting.Config;
-using NacosSync.Hosting.Metrics;
-using NacosSync.Hosting.Nacos;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Config;
+using NacosSync.Engine.Telemetry;
 using NacosSync.Nacos.Transport;
 
-namespace NacosSync.Hosting.Canary;
+namespace NacosSync.Engine.Canary;
 
 /// <summary>
 /// Writes a marker in the source of every task with <see cref="CanaryOptions.Enabled"/> at its

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NacosSync.Core.Config;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>
 /// The config checkpoint: the last <c>his_config_info.nid</c> processed, the source database's time

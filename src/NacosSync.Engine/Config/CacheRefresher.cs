@@ -3,7 +3,7 @@ using NacosSync.Core.Config;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>A written key and what every target node must serve for it: an md5, or nothing (deleted).</summary>
 internal sealed record ExpectedConfig(ConfigKey Key, string? Md5, DateTime? SourceChangedAt = null);

@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
-using NacosSync.Hosting.Options;
+using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 
-namespace NacosSync.Hosting.Nacos;
+namespace NacosSync.Engine.Clusters;
 
 /// <summary>
 /// One <see cref="NacosTransport"/> per configured cluster, built on first use from

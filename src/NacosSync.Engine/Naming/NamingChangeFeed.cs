@@ -9,7 +9,7 @@ using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
 using NacosSync.Nacos.Naming;
 
-namespace NacosSync.Hosting.Naming;
+namespace NacosSync.Engine.Naming;
 
 /// <summary>Tuning of the <see cref="NamingChangeFeed"/>.</summary>
 internal sealed record NamingChangeFeedOptions

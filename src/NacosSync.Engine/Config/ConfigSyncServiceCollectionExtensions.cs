@@ -4,7 +4,7 @@ using NacosSync.Core.Sync;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>Registers config sync.</summary>
 internal static class ConfigSyncServiceCollectionExtensions

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Options;
-using NacosSync.Hosting.Options;
+using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>What one config task reads and writes: the source database, the target (database or API) and the target's API.</summary>
 internal sealed class ConfigTaskEndpoints

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
-using NacosSync.Hosting.Metrics;
-using NacosSync.Hosting.Nacos;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Telemetry;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 
-namespace NacosSync.Hosting.Naming;
+namespace NacosSync.Engine.Naming;
 
 /// <summary>Tuning of the <see cref="HeartbeatKeeper"/>.</summary>
 internal sealed record HeartbeatOptions

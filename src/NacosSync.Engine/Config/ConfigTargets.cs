@@ -3,7 +3,7 @@ using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>
 /// The target of a config task: its database (database mode) or its config API (API mode). Both

@@ -5,12 +5,12 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
-using NacosSync.Hosting.Nacos;
+using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.State;
 
-namespace NacosSync.Hosting.Naming;
+namespace NacosSync.Engine.Naming;
 
 /// <summary>
 /// The naming sync of one task: read source and target → map and diff (Core) → guard → apply →

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace NacosSync.Hosting.Metrics;
+namespace NacosSync.Engine.Telemetry;
 
 /// <summary>
 /// The one <see cref="Meter"/> of the product, <c>NacosSync</c>, and its instruments. Prometheus

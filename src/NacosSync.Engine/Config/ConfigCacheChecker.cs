@@ -4,7 +4,7 @@ using NacosSync.Core.Config;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 
-namespace NacosSync.Hosting.Config;
+namespace NacosSync.Engine.Config;
 
 /// <summary>
 /// Checks that every target node serves given configs with given md5s, in batches, with the
