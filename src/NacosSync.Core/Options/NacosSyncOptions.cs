@@ -215,6 +215,23 @@ public sealed class GuardOptions
     /// target. Default false.
     /// </summary>
     public bool AllowEmptySource { get; set; }
+
+    /// <summary>
+    /// The largest share of what the task owned when a <see cref="DeletionWindow"/> began that all runs in
+    /// that window together may remove. Default 0.3 (30 %). Stops a flapping source from draining the
+    /// target a few runs at a time, each under <see cref="MaxDeletionRatio"/>.
+    /// </summary>
+    public double MaxDeletionRatioPerWindow { get; set; } = 0.3;
+
+    /// <summary>The window of <see cref="MaxDeletionRatioPerWindow"/>. Default 10 minutes; zero turns the window cap off.</summary>
+    public TimeSpan DeletionWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long an object must stay missing from the source before its copy is removed. Default 15 s: a
+    /// source node or client that restarts re-registers within it, so its instances are never removed and
+    /// re-added; a crashed source instance takes 30 s to vanish from the source anyway.
+    /// </summary>
+    public TimeSpan RemovalGrace { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Where NacosSync's own state lives.</summary>

@@ -177,6 +177,21 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             errors.Add($"{prefix}:Guards:MaxDeletionRatio: '{task.Guards.MaxDeletionRatio.ToString(CultureInfo.InvariantCulture)}' must be from 0 to 1 (a share of the task's replicas)");
         }
 
+        if (double.IsNaN(task.Guards.MaxDeletionRatioPerWindow) || task.Guards.MaxDeletionRatioPerWindow < 0 || task.Guards.MaxDeletionRatioPerWindow > 1)
+        {
+            errors.Add($"{prefix}:Guards:MaxDeletionRatioPerWindow: '{task.Guards.MaxDeletionRatioPerWindow.ToString(CultureInfo.InvariantCulture)}' must be from 0 to 1 (a share of the task's replicas)");
+        }
+
+        if (task.Guards.DeletionWindow < TimeSpan.Zero || task.Guards.DeletionWindow > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{prefix}:Guards:DeletionWindow: '{Format(task.Guards.DeletionWindow)}' must be from 00:00:00 (off) to 1.00:00:00");
+        }
+
+        if (task.Guards.RemovalGrace < TimeSpan.Zero || task.Guards.RemovalGrace > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{prefix}:Guards:RemovalGrace: '{Format(task.Guards.RemovalGrace)}' must be from 00:00:00 to 01:00:00");
+        }
+
         if (task.Guards.DeletionAllowance < 0)
         {
             errors.Add($"{prefix}:Guards:DeletionAllowance: '{task.Guards.DeletionAllowance}' must be 0 or more");
