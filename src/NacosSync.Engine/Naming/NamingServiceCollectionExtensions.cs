@@ -22,8 +22,7 @@ internal static class NamingServiceCollectionExtensions
     public static IServiceCollection AddNamingSync(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new NacosClientFactory(
-            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddClusterRegistry();
         services.TryAddSingleton(sp => new HeartbeatKeeper(
             sp.GetRequiredService<NacosClientFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HeartbeatKeeper>>(),
             sp.GetService<SyncMetrics>(), sp.GetService<HeartbeatOptions>()));
