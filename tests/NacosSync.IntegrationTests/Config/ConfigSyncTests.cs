@@ -156,6 +156,38 @@ internal sealed class ConfigSyncTests(NacosVersionProfile profile)
 internal sealed class ConfigSyncEdgeTests
 {
     [Test]
+    public async Task A_target_node_that_hangs_is_named_within_the_verify_deadline_and_the_other_node_still_gets_the_change()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("k", "v1");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        await h.WriteSourceAsync("k", "v2");
+        h.Task.Config.VerifyDeadline = TimeSpan.FromSeconds(3);
+        var slow = h.Target.Nodes[1];
+        slow.Faults.Mode = FaultMode.Hang;
+        SyncRunResult run;
+        try
+        {
+            run = await h.RunAsync(SyncMode.Incremental);
+        }
+        finally
+        {
+            slow.Faults.Mode = FaultMode.None;
+        }
+
+        var verify = run.Errors.Where(e => e.Stage == SyncStage.Verify).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(run.Updated, Is.EqualTo(1), "the row was written");
+            Assert.That(verify.Select(e => e.Key), Is.EqualTo(new[] { h.TargetKey("k").ToString() }), "the key stays pending, reported by key");
+            Assert.That(verify.Single().Message, Does.Contain(slow.BaseAddress.Authority).And.Contain("did not answer"), "naming the slow node");
+            Assert.That(run.Duration, Is.LessThan(TimeSpan.FromSeconds(20)), "one hung node costs about the verify deadline, not minutes (bound, not a figure)");
+            Assert.That((await h.TargetApi.GetFromNodeAsync(h.Target.Nodes[0].BaseAddress, h.TargetKey("k"), CancellationToken.None))?.Md5,
+                Is.EqualTo(ConfigMd5.Of("v2")), "the healthy node was refreshed meanwhile");
+        });
+    }
+
+    [Test]
     public async Task Configs_of_a_literal_public_tenant_on_2_x_are_proven_without_verify_errors_and_leave_no_lag()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
