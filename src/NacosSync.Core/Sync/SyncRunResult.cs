@@ -28,8 +28,8 @@ public sealed record SyncRunResult
     public long Drift { get; init; }
 
     /// <summary>
-    /// Each difference counted in <see cref="Drift"/>, by key (config full runs; empty where a kind
-    /// does not list them). Verify prints every one.
+    /// Each difference counted in <see cref="Drift"/>, by key (config dry runs, i.e. plan and verify;
+    /// empty where a run applies, or a kind does not list them). Verify prints every one.
     /// </summary>
     public IReadOnlyList<SyncDifference> Differences { get; init; } = [];
 

@@ -78,14 +78,15 @@ internal sealed class ConfigCacheChecker(NacosConfigClient targetApi, TimeProvid
     }
 
     /// <summary>
-    /// What a full run must refresh and prove beyond what it wrote: every stale key whose rows agree
-    /// (not in <paramref name="differing"/>, the diff's keys as <see cref="ConfigKey.ToString"/>: those
-    /// were written and are proven anyway, or failed and are reported), with the source's md5.
+    /// What a full run must refresh and prove beyond what it wrote: every stale key neither in
+    /// <paramref name="written"/> (proven anyway) nor in <paramref name="failed"/> (keys as
+    /// <see cref="ConfigKey.ToString"/> whose write failed and is reported: no refresh can make a node
+    /// serve them), with the source's md5.
     /// </summary>
-    public IReadOnlyList<ExpectedConfig> Repairs(IEnumerable<ExpectedConfig> written, IEnumerable<string> differing)
+    public IReadOnlyList<ExpectedConfig> Repairs(IEnumerable<ExpectedConfig> written, IEnumerable<string> failed)
     {
         var known = written.Select(e => e.Key).ToHashSet();
-        var differs = differing.ToHashSet(StringComparer.Ordinal);
-        return [.. Stale.Where(s => !known.Contains(s.Key) && !differs.Contains(s.Key.ToString())).GroupBy(s => s.Key).Select(g => new ExpectedConfig(g.Key, g.First().Md5))];
+        var failedKeys = failed.ToHashSet(StringComparer.Ordinal);
+        return [.. Stale.Where(s => !known.Contains(s.Key) && !failedKeys.Contains(s.Key.ToString())).GroupBy(s => s.Key).Select(g => new ExpectedConfig(g.Key, g.First().Md5))];
     }
 }

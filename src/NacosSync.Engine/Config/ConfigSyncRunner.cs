@@ -209,7 +209,7 @@ internal sealed partial class ConfigSyncRunner(
                 await foreach (var difference in ConfigDiff.DiffAsync(source, target, cancellationToken))
                 {
                     run.Drift++;
-                    run.Differences.Add(new SyncDifference(difference.Kind.ToString().ToLowerInvariant(), difference.Key.ToString()));
+                    run.Listed(context, new SyncDifference(difference.Kind.ToString().ToLowerInvariant(), difference.Key.ToString()));
                     if (difference.Kind == ConfigChangeKind.Remove)
                     {
                         removals.Add(difference);
@@ -411,7 +411,7 @@ internal sealed partial class ConfigSyncRunner(
 
                 var changeKind = current is null ? ConfigChangeKind.Add : ConfigChangeKind.Update;
                 run.Drift++;
-                run.Differences.Add(new SyncDifference(changeKind.ToString().ToLowerInvariant(), $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
+                run.Listed(context, new SyncDifference(changeKind.ToString().ToLowerInvariant(), $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
                 run.Count(context.TaskName, v.Key.Tenant, changeKind);
                 if (context.Request.DryRun)
                 {
@@ -447,7 +447,7 @@ internal sealed partial class ConfigSyncRunner(
             foreach (var v in candidates)
             {
                 run.Drift++;
-                run.Differences.Add(new SyncDifference("remove", $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
+                run.Listed(context, new SyncDifference("remove", $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
                 run.Count(context.TaskName, v.Key.Tenant, ConfigChangeKind.Remove);
                 if (!context.Request.DryRun && (await targetStore.DeleteAsync(v, cancellationToken)).Outcome is ConfigWriteOutcome.Failed)
                 {
@@ -639,7 +639,7 @@ internal sealed partial class ConfigSyncRunner(
             return;
         }
 
-        expected.AddRange(cacheCheck.Repairs(expected, run.Differences.Select(d => d.Key)));
+        expected.AddRange(cacheCheck.Repairs(expected, run.ErrorKeys));
     }
 
     private async Task<IReadOnlyList<PendingKey>> VerifyAsync(RunContext context, RunState run, List<ExpectedConfig> expected, DateTime sourceNow,
@@ -771,7 +771,19 @@ internal sealed partial class ConfigSyncRunner(
 
         public DateTimeOffset? OldestPending { get; set; }
 
+        /// <summary>Listed by key in dry runs only (plan, verify): a run that applies keeps its memory flat.</summary>
         public List<SyncDifference> Differences { get; } = [];
+
+        /// <summary>Keys named by errors (a failed write is no stale cache to refresh).</summary>
+        public IEnumerable<string> ErrorKeys => _errors.Select(e => e.Key).OfType<string>();
+
+        public void Listed(RunContext context, SyncDifference difference)
+        {
+            if (context.Request.DryRun)
+            {
+                Differences.Add(difference);
+            }
+        }
 
         public List<string> LeftAlone { get; } = [];
 
