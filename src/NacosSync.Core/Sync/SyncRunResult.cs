@@ -27,6 +27,18 @@ public sealed record SyncRunResult
     /// <summary>Differences found between source and target before applying (full runs).</summary>
     public long Drift { get; init; }
 
+    /// <summary>
+    /// Each difference counted in <see cref="Drift"/>, by key (config dry runs, i.e. plan and verify;
+    /// empty where a run applies, or a kind does not list them). Verify prints every one.
+    /// </summary>
+    public IReadOnlyList<SyncDifference> Differences { get; init; } = [];
+
+    /// <summary>
+    /// Target objects absent from the source that this task never touches (natives it does not own,
+    /// with mirroring off): no drift and no failure, reported apart.
+    /// </summary>
+    public IReadOnlyList<string> LeftAlone { get; init; } = [];
+
     /// <summary>Set when a guard stopped the deletions of this run; says why, with the numbers.</summary>
     public string? GuardTripped { get; init; }
 
@@ -47,6 +59,9 @@ public sealed record SyncRunResult
     /// <summary>True when nothing failed and no guard tripped.</summary>
     public bool Succeeded => Errors.Count == 0 && GuardTripped is null;
 }
+
+/// <summary>One difference between source and target: <c>add</c>, <c>update</c> or <c>remove</c>, and the target key.</summary>
+public sealed record SyncDifference(string Kind, string Key);
 
 /// <summary>One error of a run.</summary>
 /// <param name="Unreachable">True when a cluster or database could not be reached at all (the CLI's exit code 4).</param>

@@ -8,21 +8,33 @@ namespace NacosSync.Engine.Config;
 /// <summary>A written key and what every target node must serve for it: an md5, or nothing (deleted).</summary>
 internal sealed record ExpectedConfig(ConfigKey Key, string? Md5, DateTime? SourceChangedAt = null);
 
-/// <summary>What refresh and verification found: keys every node serves as expected, and the rest with why.</summary>
+/// <summary>
+/// What refresh and verification found: keys every node serves as expected, and all the rest with
+/// why (each naming the node), never truncated.
+/// </summary>
 internal sealed record VerifyOutcome(IReadOnlyList<ExpectedConfig> Converged, IReadOnlyList<(ExpectedConfig Expected, string Why)> Pending, IReadOnlyList<string> RefreshErrors);
 
 /// <summary>
-/// Makes every node of the target serve what was written to its database, then proves it.
-/// Refresh per version (reference §5): ≤2.2.0 <c>dataChange</c> per key on each node; 2.2.1–2.x
-/// <c>POST /v1/cs/ops/localCache</c> on each node; 3.0 <c>POST /v3/admin/cs/ops/localCache</c>.
-/// Proof: each key read back from each node until its md5 matches (or, for a delete, it is gone),
-/// before a deadline; lagging nodes are refreshed again halfway. Keys that never converge are
-/// returned, never dropped.
+/// Makes every node of the target serve what was written to its database, then proves it, all
+/// before one deadline.
+/// <para>Proof: each node is asked with the listener's short poll which keys it serves with another
+/// md5 (<see cref="ConfigNodeProbe"/>: one request per node per 500 keys, nodes in parallel, each
+/// request under its own deadline), first before any refresh (a node that already serves everything
+/// costs no refresh), then in rounds with a pause that doubles from <see cref="PollInterval"/> to 1 s.</para>
+/// <para>Refresh, per version (reference §5), only of the nodes that still lag: ≤2.2.0 <c>dataChange</c>
+/// per stale key; 2.2.1+ <c>localCache</c> (a re-read of every row), at most one per node per
+/// <see cref="LocalCacheCoalescer.MinInterval"/> across all runs, and only for upserts (it never drops
+/// a deleted key). Halfway to the deadline the lagging nodes are refreshed once more.</para>
 /// </summary>
-internal sealed partial class CacheRefresher(NacosConfigClient api, TimeProvider timeProvider, ILogger logger)
+internal sealed partial class CacheRefresher(NacosConfigClient api, TimeProvider timeProvider, ILogger logger, LocalCacheCoalescer? coalescer = null)
 {
-    /// <summary>The first pause between read-backs; doubled up to one second.</summary>
+    private readonly LocalCacheCoalescer _coalescer = coalescer ?? new LocalCacheCoalescer(timeProvider);
+
+    /// <summary>The first pause between proof rounds; doubled up to one second.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The deadline of one request to one node (a proof batch or a refresh). Default 2 s.</summary>
+    public TimeSpan NodeRequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     public async Task<VerifyOutcome> RefreshAndVerifyAsync(IReadOnlyList<ExpectedConfig> expected, bool refresh, TimeSpan deadline, CancellationToken cancellationToken)
     {
@@ -32,95 +44,70 @@ internal sealed partial class CacheRefresher(NacosConfigClient api, TimeProvider
             return new VerifyOutcome([], [], []);
         }
 
-        var errors = new List<string>();
+        var started = timeProvider.GetTimestamp();
+        var until = started + (long)(deadline.TotalSeconds * timeProvider.TimestampFrequency);
+        var wanted = expected.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last());
         IReadOnlyList<Uri> nodes;
         NacosServerVersion version;
         try
         {
-            nodes = await api.ClusterNodesAsync(cancellationToken);
-            version = await api.Transport.GetServerVersionAsync(cancellationToken);
+            using var limit = new CancellationTokenSource(deadline, timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+            nodes = await api.ClusterNodesAsync(linked.Token);
+            version = await api.Transport.GetServerVersionAsync(linked.Token);
         }
-        catch (NacosException ex)
+        catch (Exception ex) when (ex is NacosException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return new VerifyOutcome([], [.. expected.Select(e => (e, "cannot list the target's nodes: " + ex.Message))], [ex.Message]);
+            var why = "cannot list the target's nodes: " + (ex is NacosException ? ex.Message : $"no answer within {deadline.TotalSeconds:0.#} s");
+            return new VerifyOutcome([], [.. wanted.Values.Select(e => (e, why))], [why]);
         }
 
-        if (refresh)
-        {
-            errors.AddRange(await RefreshAsync(nodes, version, expected, cancellationToken));
-        }
-
-        var started = timeProvider.GetTimestamp();
-        var pending = new Dictionary<(ConfigKey, Uri), ExpectedConfig>();
-        foreach (var e in expected)
-        {
-            foreach (var node in nodes)
-            {
-                pending[(e.Key, node)] = e;
-            }
-        }
-
-        var lastSeen = new Dictionary<(ConfigKey, Uri), string>();
+        var board = new ProofBoard(wanted.Values, nodes);
+        var probe = new ConfigNodeProbe(api, timeProvider) { RequestTimeout = NodeRequestTimeout };
+        var errors = new List<string>();
         var interval = PollInterval;
-        var refreshedAgain = false;
+        var refreshes = refresh ? 2 : 0;
         while (true)
         {
-            foreach (var ((key, node), e) in pending.ToList())
-            {
-                try
-                {
-                    var served = await api.GetFromNodeAsync(node, key, cancellationToken);
-                    var ok = e.Md5 is null ? served is null : served is not null && string.Equals(served.Md5, e.Md5, StringComparison.OrdinalIgnoreCase);
-                    if (ok)
-                    {
-                        pending.Remove((key, node));
-                    }
-                    else
-                    {
-                        lastSeen[(key, node)] = served is null ? "absent" : "md5 " + served.Md5;
-                    }
-                }
-                catch (NacosException ex)
-                {
-                    lastSeen[(key, node)] = ex.Message;
-                }
-            }
-
+            board.Record(await probe.ProbeAsync(nodes, board.AskFor, until, cancellationToken));
             var elapsed = timeProvider.GetElapsedTime(started);
-            if (pending.Count == 0 || elapsed >= deadline)
+            if (board.Done || elapsed >= deadline)
             {
                 break;
             }
 
-            if (refresh && !refreshedAgain && elapsed >= deadline / 2)
+            // The first refresh right after the first proof; the second halfway, for the nodes that still lag.
+            if (refreshes == 2 || (refreshes == 1 && elapsed >= deadline / 2))
             {
-                // Retry the refresh once for the nodes that still lag (a localCache call is asynchronous and can be lost).
-                refreshedAgain = true;
-                var laggingNodes = pending.Keys.Select(k => k.Item2).Distinct().ToList();
-                var laggingKeys = pending.Values.Distinct().ToList();
-                LogRefreshRetry(logger, laggingKeys.Count, laggingNodes.Count);
-                errors.AddRange(await RefreshAsync(laggingNodes, version, laggingKeys, cancellationToken));
+                if (refreshes == 1)
+                {
+                    LogRefreshRetry(logger, board.PendingKeys.Count, board.LaggingNodes.Count);
+                }
+
+                refreshes--;
+                errors.AddRange(await RefreshAsync(board, version, until, cancellationToken));
             }
 
-            await Task.Delay(interval, timeProvider, cancellationToken);
+            var pause = TimeSpan.FromTicks(Math.Min(interval.Ticks, (deadline - timeProvider.GetElapsedTime(started)).Ticks));
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, timeProvider, cancellationToken);
+            }
+
             interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
 
-        var failedKeys = pending.Keys.Select(k => k.Item1).ToHashSet();
-        var converged = expected.Where(e => !failedKeys.Contains(e.Key)).ToList();
-        var stuck = pending
-            .GroupBy(p => p.Key.Item1)
-            .Select(g => (g.First().Value, string.Join("; ", g.Select(p => $"{p.Key.Item2.Authority} serves {lastSeen.GetValueOrDefault(p.Key, "?")}"))
-                + $" (wanted {(g.First().Value.Md5 is { } m ? "md5 " + m : "absent")})"))
-            .ToList();
-        return new VerifyOutcome(converged, stuck, errors);
+        return board.Outcome(errors);
     }
 
-    private async Task<List<string>> RefreshAsync(IReadOnlyList<Uri> nodes, NacosServerVersion version, IReadOnlyList<ExpectedConfig> keys, CancellationToken cancellationToken)
+    private async Task<List<string>> RefreshAsync(ProofBoard board, NacosServerVersion version, long until, CancellationToken cancellationToken)
     {
-        var errors = new List<string>();
-        foreach (var node in nodes)
+        var nodes = board.LaggingNodes;
+        var failures = await Task.WhenAll(nodes.Select(async node =>
         {
+            var keys = board.StaleOn(node);
+            using var limit = new CancellationTokenSource(Timeout(until), timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
             try
             {
                 if (version.HasDataChange)
@@ -128,23 +115,36 @@ internal sealed partial class CacheRefresher(NacosConfigClient api, TimeProvider
                     // ≤2.2.0: one key at a time; dataChange on a deleted row drops the key from the node's cache too.
                     foreach (var e in keys)
                     {
-                        await api.DataChangeAsync(node, e.Key, cancellationToken);
+                        await api.DataChangeAsync(node, e.Key, linked.Token);
                     }
                 }
-                else
+                else if (keys.Any(e => e.Md5 is not null))
                 {
-                    // 2.2.1+: every formal row re-read by this node; deletes are not dropped (see docs/config.md).
-                    await api.RefreshLocalCacheAsync(node, version, cancellationToken);
+                    // 2.2.1+: every formal row re-read by this node, shared with every other run that asks meanwhile.
+                    // Deletes are not dropped by it (docs/config.md), so a node lagging on deletes only is not asked.
+                    await _coalescer.RefreshAsync(node, async () =>
+                    {
+                        using var own = new CancellationTokenSource(NodeRequestTimeout, timeProvider);
+                        await api.RefreshLocalCacheAsync(node, version, own.Token);
+                    }, linked.Token);
                 }
-            }
-            catch (NacosException ex)
-            {
-                LogRefreshFailed(logger, node.Authority, ex.Message);
-                errors.Add($"refresh of {node.Authority} failed: {ex.Message}");
-            }
-        }
 
-        return errors;
+                return null;
+            }
+            catch (Exception ex) when (ex is NacosException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                var why = ex is NacosException ? ex.Message : "no answer before the verify deadline";
+                LogRefreshFailed(logger, node.Authority, why);
+                return $"refresh of {node.Authority} failed: {why}";
+            }
+        }));
+        return [.. failures.OfType<string>()];
+    }
+
+    private TimeSpan Timeout(long until)
+    {
+        var left = TimeSpan.FromSeconds((until - timeProvider.GetTimestamp()) / (double)timeProvider.TimestampFrequency);
+        return left < NodeRequestTimeout ? (left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1)) : NodeRequestTimeout;
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Cache refresh of target node {Node} failed: {Error}")]

@@ -29,6 +29,9 @@ internal sealed partial class ConfigSyncRunner(
     private const int HistoryPage = 5_000;
     private const int MaxHistoryPerRun = 50_000;
 
+    /// <summary>Shared by every run of this process: at most one localCache per target node per interval.</summary>
+    private readonly LocalCacheCoalescer _localCache = new(timeProvider);
+
     /// <summary>How far before the checkpoint's time history rows are read again (out-of-order nids). Default 60 s.</summary>
     public TimeSpan OverlapWindow { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -141,7 +144,7 @@ internal sealed partial class ConfigSyncRunner(
             Target = target,
             Mapping = new ConfigMapping(task, sourcePublic, targetPublic),
             SourcePublic = sourcePublic,
-            Refresher = new CacheRefresher(ep.TargetApi, timeProvider, logger),
+            Refresher = new CacheRefresher(ep.TargetApi, timeProvider, logger, _localCache),
             Refusal = refusal,
         };
     }
@@ -173,7 +176,8 @@ internal sealed partial class ConfigSyncRunner(
         long sourceCount = 0;
         long targetCount = 0;
         var readsComplete = true;
-        var cacheCheck = context.Request.CheckTargetCaches ? new ConfigCacheChecker(context.Endpoints.TargetApi) : null;
+        // Every full run proves every node (verify reports what is stale, the others refresh it); plan does not look.
+        var cacheCheck = context.Request.CheckTargetCaches || !context.Request.DryRun ? new ConfigCacheChecker(context.Endpoints.TargetApi, timeProvider) : null;
         foreach (var segment in segments)
         {
             if (segment.SourceGroup is { } mappedGroup && !context.Mapping.Filter.Groups.Matches(mappedGroup))
@@ -197,6 +201,7 @@ internal sealed partial class ConfigSyncRunner(
                 await foreach (var difference in ConfigDiff.DiffAsync(source, target, cancellationToken))
                 {
                     run.Drift++;
+                    run.Listed(context, new SyncDifference(difference.Kind.ToString().ToLowerInvariant(), difference.Key.ToString()));
                     if (difference.Kind == ConfigChangeKind.Remove)
                     {
                         removals.Add(difference);
@@ -224,7 +229,7 @@ internal sealed partial class ConfigSyncRunner(
 
         if (cacheCheck is not null)
         {
-            await ReportStaleCachesAsync(cacheCheck, run, cancellationToken);
+            await CheckCachesAsync(context, cacheCheck, run, expected, cancellationToken);
         }
 
         await RemoveAsync(context, run, removals, targetCount, sourceCount, readsComplete, expected, segments.Select(s => s.TargetTenant).Distinct(), cancellationToken);
@@ -398,6 +403,7 @@ internal sealed partial class ConfigSyncRunner(
 
                 var changeKind = current is null ? ConfigChangeKind.Add : ConfigChangeKind.Update;
                 run.Drift++;
+                run.Listed(context, new SyncDifference(changeKind.ToString().ToLowerInvariant(), $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
                 run.Count(context.TaskName, v.Key.Tenant, changeKind);
                 if (context.Request.DryRun)
                 {
@@ -433,6 +439,7 @@ internal sealed partial class ConfigSyncRunner(
             foreach (var v in candidates)
             {
                 run.Drift++;
+                run.Listed(context, new SyncDifference("remove", $"{v.Key} {kind.ToString().ToLowerInvariant()} '{v.Name}'"));
                 run.Count(context.TaskName, v.Key.Tenant, ConfigChangeKind.Remove);
                 if (!context.Request.DryRun && (await targetStore.DeleteAsync(v, cancellationToken)).Outcome is ConfigWriteOutcome.Failed)
                 {
@@ -526,6 +533,13 @@ internal sealed partial class ConfigSyncRunner(
             // Only configs this task wrote are removed; native target configs are left alone.
             var owned = await ledger.OwnedAsync(context.TaskName, keys, cancellationToken);
             keys = [.. keys.Where(owned.Contains)];
+
+            // Natives this task would never touch are no drift: reported apart (verify lists them, never fails on them).
+            var natives = removals.Where(r => !owned.Contains(r.Key)).ToList();
+            run.Drift -= natives.Count;
+            var nativeKeys = natives.Select(n => n.Key.ToString()).ToHashSet(StringComparer.Ordinal);
+            run.Differences.RemoveAll(d => d.Kind == "remove" && nativeKeys.Contains(d.Key));
+            run.LeftAlone.AddRange(natives.Select(n => n.Key.ToString()));
         }
 
         if (keys.Count == 0)
@@ -584,8 +598,13 @@ internal sealed partial class ConfigSyncRunner(
         }
     }
 
-    /// <summary>Every node that serves a source config with another md5 (or not at all) is a verify error naming key and node.</summary>
-    private static async Task ReportStaleCachesAsync(ConfigCacheChecker cacheCheck, RunState run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every node that serves a source config with another md5 (or not at all): a dry run (verify)
+    /// reports each as a verify error naming key and node; any other full run refreshes and proves it
+    /// with what it wrote (so a stale node is repaired even when both databases agree). A node that
+    /// could not be asked is an error either way: nothing was proven there.
+    /// </summary>
+    private static async Task CheckCachesAsync(RunContext context, ConfigCacheChecker cacheCheck, RunState run, List<ExpectedConfig> expected, CancellationToken cancellationToken)
     {
         try
         {
@@ -597,10 +616,22 @@ internal sealed partial class ConfigSyncRunner(
             return;
         }
 
-        foreach (var (key, node) in cacheCheck.Stale)
+        foreach (var (node, why) in cacheCheck.Unchecked)
         {
-            run.Error(SyncStage.Verify, $"node {node.Authority} does not serve the source's md5", key.ToString());
+            run.Error(SyncStage.Verify, $"{why}: the target node's cache was not checked");
         }
+
+        if (context.Request.DryRun)
+        {
+            foreach (var stale in cacheCheck.Stale)
+            {
+                run.Error(SyncStage.Verify, $"node {stale.Node.Authority} does not serve the source's md5 {stale.Md5}", stale.Key.ToString());
+            }
+
+            return;
+        }
+
+        expected.AddRange(cacheCheck.Repairs(expected, run.ErrorKeys));
     }
 
     private async Task<IReadOnlyList<PendingKey>> VerifyAsync(RunContext context, RunState run, List<ExpectedConfig> expected, DateTime sourceNow,
@@ -732,6 +763,22 @@ internal sealed partial class ConfigSyncRunner(
 
         public DateTimeOffset? OldestPending { get; set; }
 
+        /// <summary>Listed by key in dry runs only (plan, verify): a run that applies keeps its memory flat.</summary>
+        public List<SyncDifference> Differences { get; } = [];
+
+        /// <summary>Keys named by errors (a failed write is no stale cache to refresh).</summary>
+        public IEnumerable<string> ErrorKeys => _errors.Select(e => e.Key).OfType<string>();
+
+        public void Listed(RunContext context, SyncDifference difference)
+        {
+            if (context.Request.DryRun)
+            {
+                Differences.Add(difference);
+            }
+        }
+
+        public List<string> LeftAlone { get; } = [];
+
         public void Error(SyncStage stage, string message, string? key = null) => _errors.Add(new SyncError(stage, message, key));
 
         public void Count(string taskName, string tenant, ConfigChangeKind kind) => Slot(tenant)[(int)kind]++;
@@ -768,6 +815,8 @@ internal sealed partial class ConfigSyncRunner(
             Namespaces = [.. _namespaces.OrderBy(n => n.Key, StringComparer.Ordinal)
                 .Select(n => new NamespaceCounts(n.Key.Length == 0 ? "public" : n.Key, n.Value[0], n.Value[1], n.Value[2], n.Value[3]))],
             ChangeLatencies = Latencies,
+            Differences = Differences,
+            LeftAlone = LeftAlone,
             OldestPendingChange = OldestPending,
             Duration = duration,
         };

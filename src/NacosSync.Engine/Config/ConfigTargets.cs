@@ -80,16 +80,35 @@ internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
 
     public bool NeedsCacheRefresh => false;
 
+    /// <summary>
+    /// The search API answers in no particular order, so the diff's key order is made here: pages are
+    /// streamed and each config is reduced to its digest (key, md5, type) as it arrives, so memory
+    /// holds digests, never a tenant's contents. A listing that stops short of its <c>totalCount</c>
+    /// throws (<see cref="ConfigPartialReadException"/>): the run counts it as a failed read, which
+    /// blocks deletions.
+    /// </summary>
     public async IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var all = await api.SearchTenantAsync(segment.TargetTenant, SearchPageSize, cancellationToken);
-        var selected = all
-            .Where(c => segment.TargetGroup is null ? !segment.ExcludedTargetGroups.Contains(c.Key.Group) : c.Key.Group == segment.TargetGroup)
-            .Where(c => keep(c.Key.Group, c.Key.DataId))
-            .Select(c => new ConfigDigest(c.Key, ConfigMd5.Of(c.Content), ApiAttributes(c.Type)))
-            .Order(Comparer<ConfigDigest>.Create((a, b) => ConfigKeyComparer.Instance.Compare(a.Key, b.Key)));
-        foreach (var digest in selected)
+        var digests = new List<ConfigDigest>();
+        var seen = new HashSet<ConfigKey>();
+        await foreach (var c in api.SearchTenantAsync(segment.TargetTenant, SearchPageSize, cancellationToken))
+        {
+            if (!seen.Add(c.Key))
+            {
+                // The search has no ORDER BY: a key seen twice means the pages shifted, and some other key may have been skipped.
+                throw new ConfigPartialReadException($"config search of tenant '{segment.TargetTenant}' returned {c.Key} twice: the listing changed while it was paged");
+            }
+
+            var inSegment = segment.TargetGroup is null ? !segment.ExcludedTargetGroups.Contains(c.Key.Group) : c.Key.Group == segment.TargetGroup;
+            if (inSegment && keep(c.Key.Group, c.Key.DataId))
+            {
+                digests.Add(new ConfigDigest(c.Key, ConfigMd5.Of(c.Content), ApiAttributes(c.Type)));
+            }
+        }
+
+        digests.Sort((a, b) => ConfigKeyComparer.Instance.Compare(a.Key, b.Key));
+        foreach (var digest in digests)
         {
             yield return digest;
         }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using NacosSync.Core.Config;
 using NacosSync.Nacos.Transport;
@@ -11,6 +13,9 @@ internal sealed record ServedConfig(string Content, string Md5, string? Type);
 
 /// <summary>An entry of the config search API.</summary>
 internal sealed record SearchedConfig(ConfigKey Key, string Content, string AppName, string Type);
+
+/// <summary>A listing stopped before its <c>totalCount</c>: what was read is not the whole, and must not drive deletions.</summary>
+internal sealed class ConfigPartialReadException(string message) : NacosException(message);
 
 /// <summary>A publish with <c>casMd5</c> found another md5 on the server: someone edited the config meanwhile.</summary>
 internal sealed class ConfigCasConflictException(string message) : Exception(message);
@@ -91,34 +96,109 @@ internal sealed class NacosConfigClient(NacosTransport transport)
             P("dataId", key.DataId), P("group", key.Group), P("tenant", key.Tenant)), cancellationToken);
     }
 
-    /// <summary>Every config of a tenant through the search API (pages of <paramref name="pageSize"/>; stops at totalCount).</summary>
-    public async Task<IReadOnlyList<SearchedConfig>> SearchTenantAsync(string tenant, int pageSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every config of a tenant through the search API, streamed page by page (pages of
+    /// <paramref name="pageSize"/>, until <c>totalCount</c>): only one page is held at a time. A page
+    /// that comes back short before <c>totalCount</c> is reached is a partial read and throws
+    /// <see cref="ConfigPartialReadException"/>, never taken as the end: a caller that deletes what it
+    /// did not see must not believe a truncated listing.
+    /// </summary>
+    public async IAsyncEnumerable<SearchedConfig> SearchTenantAsync(string tenant, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var result = new List<SearchedConfig>();
+        long seen = 0;
         for (var page = 1; ; page++)
         {
             var response = await transport.SendAsync(NacosRequest.Get("/v1/cs/configs", P("search", "accurate"), P("dataId", ""), P("group", ""),
                 P("tenant", tenant), P("pageNo", page.ToString(CultureInfo.InvariantCulture)), P("pageSize", pageSize.ToString(CultureInfo.InvariantCulture))), cancellationToken);
-            using var document = NacosTransport.ParseJson(response.Body, "config search");
-            var root = document.RootElement;
-            var total = root.TryGetProperty("totalCount", out var t) && t.TryGetInt32(out var n) ? n : 0;
-            var items = root.TryGetProperty("pageItems", out var p) && p.ValueKind == JsonValueKind.Array ? p : default;
-            var count = 0;
-            if (items.ValueKind == JsonValueKind.Array)
+            var (total, items) = ParseSearchPage(response.Body, tenant);
+            seen += items.Count;
+            foreach (var item in items)
             {
-                foreach (var item in items.EnumerateArray())
-                {
-                    count++;
-                    result.Add(new SearchedConfig(new ConfigKey(tenant, Str(item, "group"), Str(item, "dataId")), Str(item, "content"), Str(item, "appName"), Str(item, "type")));
-                }
+                yield return item;
             }
 
-            if (count == 0 || result.Count >= total)
+            if (seen >= total)
             {
-                return result;
+                yield break;
+            }
+
+            if (items.Count < pageSize)
+            {
+                throw new ConfigPartialReadException(
+                    $"{transport.Name}: config search of tenant '{tenant}' stopped short: page {page} held {items.Count} of {pageSize}, {seen} of totalCount {total} read");
             }
         }
     }
+
+    private static (long Total, List<SearchedConfig> Items) ParseSearchPage(string body, string tenant)
+    {
+        using var document = NacosTransport.ParseJson(body, "config search");
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("totalCount", out var t) || !t.TryGetInt64(out var total))
+        {
+            throw new NacosMalformedResponseException($"config search: no totalCount in {NacosTransport.Truncate(body)}");
+        }
+
+        var items = new List<SearchedConfig>();
+        if (root.TryGetProperty("pageItems", out var p) && p.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in p.EnumerateArray())
+            {
+                items.Add(new SearchedConfig(new ConfigKey(tenant, Str(item, "group"), Str(item, "dataId")), Str(item, "content"), Str(item, "appName"), Str(item, "type")));
+            }
+        }
+
+        return (total, items);
+    }
+
+    /// <summary>
+    /// Asks one node, with the config listener in its short-poll form (no <c>Long-Pulling-Timeout</c>:
+    /// answered at once), which of <paramref name="expected"/> it serves with another md5 (an md5 of
+    /// <c>""</c> asks that the key be absent). The node compares with its own cache, addressing each
+    /// key's tenant literally (so a 2.x <c>public</c> tenant is the one written, reference §3).
+    /// A short-poll answer comes in the <c>Probe-Modify-Response-New</c> header for clients older than
+    /// 2.0.4 and in the body otherwise (reference §2, <c>ConfigServletInner.doPollingConfig</c>): both are read.
+    /// </summary>
+    /// <returns>The keys the node serves differently.</returns>
+    public async Task<HashSet<ConfigKey>> StaleOnNodeAsync(Uri node, IReadOnlyCollection<(ConfigKey Key, string Md5)> expected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        var body = new StringBuilder();
+        var byWire = new Dictionary<string, ConfigKey>(StringComparer.Ordinal);
+        foreach (var (key, md5) in expected)
+        {
+            body.Append(key.DataId).Append(WordSeparator).Append(key.Group).Append(WordSeparator).Append(md5);
+            if (key.Tenant.Length > 0)
+            {
+                body.Append(WordSeparator).Append(key.Tenant);
+            }
+
+            body.Append(LineSeparator);
+            byWire[ListenerWire(key.DataId, key.Group, key.Tenant)] = key;
+        }
+
+        var request = NacosRequest.Post("/v1/cs/configs/listener", idempotent: true, P("Listening-Configs", body.ToString()));
+        var response = await transport.SendToNodeAsync(node, request, cancellationToken);
+        var stale = new HashSet<ConfigKey>();
+        foreach (var answer in new[] { response.Header("Probe-Modify-Response-New") ?? "", response.Body })
+        {
+            foreach (var line in Uri.UnescapeDataString(answer.Trim()).Split(LineSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parts = line.Split(WordSeparator);
+                if (parts.Length >= 2 && byWire.TryGetValue(ListenerWire(parts[0], parts[1], parts.Length > 2 ? parts[2] : ""), out var key))
+                {
+                    stale.Add(key);
+                }
+            }
+        }
+
+        return stale;
+    }
+
+    private const char WordSeparator = '\u0002';
+    private const char LineSeparator = '\u0001';
+
+    private static string ListenerWire(string dataId, string group, string tenant) => $"{dataId}{WordSeparator}{group}{WordSeparator}{tenant}";
 
     /// <summary>
     /// The nodes of the cluster (<c>/v1/core/cluster/nodes</c>; on 3.0 <c>/v3/admin/core/cluster/node/list</c>),

@@ -97,6 +97,17 @@ internal static partial class ConfigEndpoints
     private static ConfigKey Key(NacosProfileTraits traits, NacosParams p) =>
         new(p.Get("dataId", "").Trim(), p.Get("group", "DEFAULT_GROUP").Trim(), Tenant(traits, p));
 
+    /// <summary>
+    /// The key a v1 GET reads. 2.x maps <c>tenant=public</c> to the public tenant <c>""</c> on reads
+    /// only (reference §3): publish, delete and search with <c>tenant=public</c> address a separate
+    /// literal <c>public</c> tenant, which a v1 GET therefore cannot read.
+    /// </summary>
+    private static ConfigKey ReadKey(NacosProfileTraits traits, NacosParams p)
+    {
+        var key = Key(traits, p);
+        return traits.V1GetMapsPublicTenant && key.Tenant == "public" ? key with { Tenant = "" } : key;
+    }
+
     private static IResult Get(SandboxNode node, NacosParams p, HttpResponse response)
     {
         if (string.IsNullOrWhiteSpace(p["dataId"]))
@@ -104,7 +115,7 @@ internal static partial class ConfigEndpoints
             return NacosResults.Caused("Required request parameter 'dataId' for method parameter type String is not present");
         }
 
-        var cached = node.Cache.Get(Key(node.Cluster.Traits, p));
+        var cached = node.Cache.Get(ReadKey(node.Cluster.Traits, p));
         if (cached is null)
         {
             return NacosResults.Text("config data not exist", StatusCodes.Status404NotFound);
@@ -232,6 +243,7 @@ internal static partial class ConfigEndpoints
 
         var listening = ParseListening(node.Cluster.Traits, probe);
         var changed = listening.Where(l => node.Cache.Md5(l.Key) != l.Md5).Select(l => l.Key).ToList();
+        var longPolling = context.Request.Headers.ContainsKey("Long-Pulling-Timeout");
         if (changed.Count == 0 && context.Request.Headers.TryGetValue("Long-Pulling-Timeout", out var timeoutHeader)
             && long.TryParse(timeoutHeader.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var timeoutMs)
             && !string.Equals(context.Request.Headers["Long-Pulling-Timeout-No-Hangup"].ToString(), "true", StringComparison.OrdinalIgnoreCase))
@@ -253,25 +265,51 @@ internal static partial class ConfigEndpoints
 
         context.Response.Headers.Pragma = "no-cache";
         context.Response.Headers.CacheControl = "no-cache,no-store";
-        if (changed.Count == 0)
+        var sent = listening.Where(l => changed.Contains(l.Key)).ToList();
+        var newResult = new StringBuilder();
+        var oldResult = new StringBuilder();
+        foreach (var (key, _, tenantSent) in sent)
         {
+            newResult.Append(key.DataId).Append('\u0002').Append(key.Group);
+            if (tenantSent)
+            {
+                newResult.Append('\u0002').Append(key.Tenant);
+            }
+
+            newResult.Append('\u0001');
+            oldResult.Append(key.DataId).Append(':').Append(key.Group).Append(';');
+        }
+
+        var encoded = Uri.EscapeDataString(newResult.ToString());
+        if (!longPolling && !AnswersShortPollInBody(context.Request))
+        {
+            // ConfigServletInner.doPollingConfig (reference §2): a short poll from a client older than
+            // 2.0.4 (or one that names no Client-Version, taken as 2.0.0) gets its answer in headers only.
+            context.Response.Headers["Probe-Modify-Response"] = oldResult.ToString();
+            context.Response.Headers["Probe-Modify-Response-New"] = encoded;
             return NacosResults.Text("");
         }
 
-        var sent = listening.Where(l => changed.Contains(l.Key)).ToList();
-        var body = new StringBuilder();
-        foreach (var (key, _, tenantSent) in sent)
-        {
-            body.Append(key.DataId).Append('\u0002').Append(key.Group);
-            if (tenantSent)
-            {
-                body.Append('\u0002').Append(key.Tenant);
-            }
+        return changed.Count == 0 ? NacosResults.Text("") : NacosResults.Text(encoded + "\n");
+    }
 
-            body.Append('\u0001');
+    /// <summary>A short poll is answered in the body only when the request's <c>Client-Version</c> is 2.0.4 or later.</summary>
+    private static bool AnswersShortPollInBody(HttpRequest request)
+    {
+        var text = request.Headers["Client-Version"].ToString();
+        if (text.Length == 0)
+        {
+            return false;
         }
 
-        return NacosResults.Text(Uri.EscapeDataString(body.ToString()) + "\n");
+        var parts = text.Split('.', '-');
+        var numbers = new int[3];
+        for (var i = 0; i < 3 && i < parts.Length; i++)
+        {
+            _ = int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]);
+        }
+
+        return (numbers[0], numbers[1], numbers[2]).CompareTo((2, 0, 4)) >= 0;
     }
 
     private static List<(ConfigKey Key, string Md5, bool TenantSent)> ParseListening(NacosProfileTraits traits, string probe)

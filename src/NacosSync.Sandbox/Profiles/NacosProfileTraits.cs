@@ -47,6 +47,7 @@ public sealed record NacosProfileTraits
         RealChecksum = false,
         V2OpenApi = true,
         EncryptedDataKey = EncryptedDataKeyColumn.TextNotNull,
+        V1GetMapsPublicTenant = true,
     };
 
     private static readonly NacosProfileTraits V24 = V220 with
@@ -78,6 +79,7 @@ public sealed record NacosProfileTraits
         PublicNamespaceId = "public",
         V1ConsoleAnswersGone = true,
         V3AdminApi = true,
+        V1GetMapsPublicTenant = false,
     };
 
     public static NacosProfileTraits For(NacosVersionProfile profile) => profile switch
@@ -112,6 +114,12 @@ public sealed record NacosProfileTraits
 
     /// <summary>The config tenant_id of the public namespace: "" before 3.0, "public" on 3.0.</summary>
     public required string PublicConfigTenant { get; init; }
+
+    /// <summary>
+    /// 2.x: a v1 config GET with <c>tenant=public</c> reads the <c>""</c> tenant, while publish, delete,
+    /// search and the listener address a literal <c>public</c> tenant (reference §3). 3.0: <c>public</c> is the public tenant everywhere.
+    /// </summary>
+    public bool V1GetMapsPublicTenant { get; init; }
 
     /// <summary>The id the namespace list reports for public: "" before 3.0, "public" on 3.0.</summary>
     public required string PublicNamespaceId { get; init; }

@@ -215,6 +215,8 @@ internal static class SyncCommands
         failed = r.Failed,
         drift = r.Drift,
         guardTripped = r.GuardTripped,
+        differences = r.Differences.Select(d => new { kind = d.Kind, key = d.Key }),
+        leftAlone = r.LeftAlone,
         namespaces = r.Namespaces.Select(n => new { @namespace = n.Namespace, added = n.Added, updated = n.Updated, removed = n.Removed, refused = n.Refused }),
         errors = r.Errors.Select(e => new { stage = e.Stage.Name(), key = e.Key, message = e.Message, unreachable = e.Unreachable }),
         durationSeconds = Math.Round(r.Duration.TotalSeconds, 3),
@@ -250,14 +252,35 @@ internal static class SyncCommands
                 console.MarkupLine($"[yellow]guard:[/] {Markup.Escape(guard)}" + (verb == Verb.Resync ? " (rerun with --allow-deletions to allow these deletions once)" : ""));
             }
 
-            foreach (var e in r.Errors.Take(50))
+            // verify names every difference it counts (and every stale node, as an error); the others keep the console short.
+            var shown = verb == Verb.Verify ? int.MaxValue : 50;
+            foreach (var d in r.Differences.Take(shown))
+            {
+                console.MarkupLine($"[yellow]{wouldBe}{Markup.Escape(d.Kind + (d.Kind.EndsWith('e') ? "d" : "ed"))}[/] {Markup.Escape(d.Key)}");
+            }
+
+            if (r.Differences.Count > shown)
+            {
+                console.MarkupLine($"… and {r.Differences.Count - shown} more differences");
+            }
+
+            if (r.LeftAlone.Count > 0)
+            {
+                console.MarkupLine($"left alone: {r.LeftAlone.Count} target-native config(s) absent from the source, not owned by this task (never touched, not a difference):");
+                foreach (var key in r.LeftAlone.Take(shown))
+                {
+                    console.MarkupLine($"  {Markup.Escape(key)}");
+                }
+            }
+
+            foreach (var e in r.Errors.Take(shown))
             {
                 console.MarkupLine($"[red]{e.Stage.Name()}[/] {Markup.Escape(e.Key ?? "")} {Markup.Escape(e.Message)}");
             }
 
-            if (r.Errors.Count > 50)
+            if (r.Errors.Count > shown)
             {
-                console.MarkupLine($"… and {r.Errors.Count - 50} more errors");
+                console.MarkupLine($"… and {r.Errors.Count - shown} more errors");
             }
         }
 

@@ -124,11 +124,101 @@ internal sealed class ConfigSyncTests(NacosVersionProfile profile)
         Assert.That(mirror.Removed, Is.EqualTo(1), "with MirrorDeletes the native config goes too: " + Describe(mirror));
         Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("native")), Is.All.Null, "and is gone from every node");
     }
+
+    [Test]
+    public async Task A_node_serving_a_stale_value_while_both_databases_agree_is_reported_and_then_refreshed_by_a_full_run()
+    {
+        await _h.WriteSourceAsync("k", "v1");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        foreach (var database in new[] { _h.SourceDatabase, _h.TargetDatabase })
+        {
+            // Both databases move to v2 behind Nacos's back: no target node re-reads them by itself (no dump worker here).
+            await using var c = await database.OpenAsync(CancellationToken.None);
+            await c.ExecuteAsync("UPDATE config_info SET content = 'v2', md5 = MD5('v2'), gmt_modified = NOW() WHERE data_id = 'k'");
+        }
+
+        _h.Task.Config.VerifyDeadline = TimeSpan.FromMilliseconds(600);
+        var unrefreshed = await _h.RunAsync(SyncMode.Full, _h.Runner(skipRefresh: true));
+        _h.Task.Config.VerifyDeadline = TimeSpan.FromSeconds(5);
+        var repaired = await _h.RunAsync(SyncMode.Full);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(unrefreshed.Errors.Where(e => e.Stage == SyncStage.Verify).Select(e => e.Key), Has.Member(_h.TargetKey("k").ToString()),
+                "a full run proves every node: the stale one fails the run by key when it cannot be refreshed: " + Describe(unrefreshed));
+            Assert.That(repaired.Succeeded, Is.True, "the next full run refreshes and proves it: " + Describe(repaired));
+            Assert.That(repaired.Updated, Is.Zero, "nothing to rewrite: the rows agree");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("k")), Is.All.EqualTo(ConfigMd5.Of("v2")), "every node serves the databases' value");
+        });
+    }
 }
 
 [TestFixture]
 internal sealed class ConfigSyncEdgeTests
 {
+    [Test]
+    public async Task A_target_node_that_hangs_is_named_within_the_verify_deadline_and_the_other_node_still_gets_the_change()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("k", "v1");
+        Assert.That((await h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        await h.WriteSourceAsync("k", "v2");
+        h.Task.Config.VerifyDeadline = TimeSpan.FromSeconds(3);
+        var slow = h.Target.Nodes[1];
+        slow.Faults.Mode = FaultMode.Hang;
+        SyncRunResult run;
+        try
+        {
+            run = await h.RunAsync(SyncMode.Incremental);
+        }
+        finally
+        {
+            slow.Faults.Mode = FaultMode.None;
+        }
+
+        var verify = run.Errors.Where(e => e.Stage == SyncStage.Verify).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(run.Updated, Is.EqualTo(1), "the row was written");
+            Assert.That(verify.Select(e => e.Key), Is.EqualTo(new[] { h.TargetKey("k").ToString() }), "the key stays pending, reported by key");
+            Assert.That(verify.Single().Message, Does.Contain(slow.BaseAddress.Authority).And.Contain("did not answer"), "naming the slow node");
+            Assert.That(run.Duration, Is.LessThan(TimeSpan.FromSeconds(20)), "one hung node costs about the verify deadline, not minutes (bound, not a figure)");
+            Assert.That((await h.TargetApi.GetFromNodeAsync(h.Target.Nodes[0].BaseAddress, h.TargetKey("k"), CancellationToken.None))?.Md5,
+                Is.EqualTo(ConfigMd5.Of("v2")), "the healthy node was refreshed meanwhile");
+        });
+    }
+
+    [Test]
+    public async Task Configs_of_a_literal_public_tenant_on_2_x_are_proven_without_verify_errors_and_leave_no_lag()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4);
+        await h.WriteSourceAsync("lit", "one", tenant: "public");
+        await h.WriteSourceAsync("blank", "in the blank tenant");
+        var full = await h.RunAsync(SyncMode.Full);
+        await h.WriteSourceAsync("lit", "two", tenant: "public");
+        var incremental = await h.RunAsync(SyncMode.Incremental);
+
+        var key = h.TargetKey("lit", tenant: "public");
+        var staleNodes = new List<string>();
+        foreach (var node in h.Target.Nodes)
+        {
+            if ((await h.TargetApi.StaleOnNodeAsync(node.BaseAddress, [(key, ConfigMd5.Of("two"))], CancellationToken.None)).Count > 0)
+            {
+                staleNodes.Add(node.BaseAddress.Authority);
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            // Reference §3: a v1 GET with tenant=public reads the "" tenant on 2.x, so the proof must not rely on it.
+            Assert.That(full.Succeeded, Is.True, "the literal public tenant's config is copied and proven: " + string.Join(" | ", full.Errors.Select(e => e.Message)));
+            Assert.That(full.Added, Is.EqualTo(2), "both configs copied");
+            Assert.That(incremental.Succeeded, Is.True, "its update is proven too: " + string.Join(" | ", incremental.Errors.Select(e => e.Message)));
+            Assert.That(incremental.OldestPendingChange, Is.Null, "nothing left pending, so the lag gauge falls");
+            Assert.That(incremental.ChangeLatencies, Has.Count.EqualTo(1), "the update's latency is measured once proven");
+            Assert.That(staleNodes, Is.Empty, "every target node serves the new md5 in the literal public tenant");
+        });
+    }
+
     [Test]
     public async Task Api_mode_copies_updates_and_deletes_through_the_target_config_api()
     {

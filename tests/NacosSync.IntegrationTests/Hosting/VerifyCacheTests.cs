@@ -36,7 +36,15 @@ internal sealed class VerifyCacheTests
         try
         {
             var resync = await CommandLineTests.InvokeAsync("resync", "--config", config);
+
+            // A config created natively in the target, absent from the source: the task never touches it.
+            using (var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["dataId"] = "native.yaml", ["group"] = "DEFAULT_GROUP", ["content"] = "mine" }))
+            {
+                (await http.PostAsync(new Uri(target.Nodes[0].BaseAddress, "/nacos/v1/cs/configs"), form)).EnsureSuccessStatusCode();
+            }
+
             var inSync = await CommandLineTests.InvokeAsync("verify", "--config", config);
+            var inSyncJson = await CommandLineTests.InvokeAsync("verify", "--config", config, "--output", "json");
 
             // Both databases move to v: 2 behind Nacos's back: no node re-reads them (standalone-like, no dump worker).
             foreach (var database in new[] { sourceDb, targetDb })
@@ -46,21 +54,26 @@ internal sealed class VerifyCacheTests
             }
 
             var stale = await CommandLineTests.InvokeAsync("verify", "--config", config);
-            foreach (var node in target.Nodes)
-            {
-                (await http.PostAsync(new Uri(node.BaseAddress, "/nacos/v1/cs/ops/localCache"), null)).EnsureSuccessStatusCode();
-                await node.WhenLocalCacheRefreshedAsync();
-            }
 
+            // resync finds the rows equal, yet proves every node and refreshes the stale ones.
+            var repair = await CommandLineTests.InvokeAsync("resync", "--config", config);
             var refreshed = await CommandLineTests.InvokeAsync("verify", "--config", config);
 
             Assert.Multiple(() =>
             {
                 Assert.That(resync.ExitCode, Is.Zero, resync.Output + resync.Error);
-                Assert.That(inSync.ExitCode, Is.Zero, "after the resync every node serves the source's md5:\n" + inSync.Output);
+                Assert.That(inSync.ExitCode, Is.Zero, "after the resync every node serves the source's md5, and a target native is no failure:\n" + inSync.Output + inSync.Error);
+                Assert.That(inSync.Output, Does.Contain("left alone").And.Contain("native.yaml"), "the native is named, apart from the differences:\n" + inSync.Output);
+                Assert.That(inSyncJson.Output, Does.Contain("\"drift\": 0").And.Contain("native.yaml"), "JSON: no drift, the native listed under leftAlone:\n" + inSyncJson.Output);
                 Assert.That(stale.ExitCode, Is.EqualTo(1), "the databases agree but the nodes serve the old value:\n" + stale.Output);
-                Assert.That(stale.Output, Does.Contain("does not serve the source's md5").And.Contain("app.yaml"));
-                Assert.That(refreshed.ExitCode, Is.Zero, "after localCache on every node, verify passes:\n" + refreshed.Output);
+                foreach (var node in target.Nodes)
+                {
+                    Assert.That(stale.Output, Does.Contain($"node {node.BaseAddress.Authority} does not serve the source's md5").And.Contain("app.yaml"),
+                        "each stale node is named with the key:\n" + stale.Output);
+                }
+
+                Assert.That(repair.ExitCode, Is.Zero, "resync refreshed the stale nodes and proved them:\n" + repair.Output + repair.Error);
+                Assert.That(refreshed.ExitCode, Is.Zero, "after the resync's refresh, verify passes:\n" + refreshed.Output);
             });
         }
         finally

@@ -273,7 +273,14 @@ internal sealed class SandboxConfigTests
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
         await PublishAsync(first, "watched", "v1");
 
-        var immediate = await first.SendAsync(HttpMethod.Post, Configs + "/listener", Form(("Listening-Configs", "watched\u0002DEFAULT_GROUP\u0002stale\u0001")));
+        // A long poll (Long-Pulling-Timeout set) answers in the body; the short poll's forms are tested below.
+        using var stale = new HttpRequestMessage(HttpMethod.Post, new Uri(Configs + "/listener", UriKind.Relative))
+        {
+            Content = new FormUrlEncodedContent(Form(("Listening-Configs", "watched\u0002DEFAULT_GROUP\u0002stale\u0001"))),
+        };
+        stale.Headers.Add("Long-Pulling-Timeout", "30000");
+        using var staleResponse = await first.SendAsync(stale);
+        var immediate = ((int)staleResponse.StatusCode, await staleResponse.Content.ReadAsStringAsync());
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Configs + "/listener", UriKind.Relative))
         {
             Content = new FormUrlEncodedContent(Form(("Listening-Configs", $"watched\u0002DEFAULT_GROUP\u0002{Md5("v1")}\u0001"))),
@@ -293,6 +300,79 @@ internal sealed class SandboxConfigTests
             Assert.That(heldBeforePublish, Is.True, "an up-to-date listener is held");
             Assert.That(body, Is.EqualTo("watched%02DEFAULT_GROUP%01\n"), "the peer's publish releases it with the changed key");
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "released by the change, not the timeout");
+        });
+    }
+
+    [Test]
+    public async Task A_short_poll_answers_in_the_probe_modify_headers_unless_the_client_version_is_2_0_4_or_later()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await PublishAsync(client, "polled", "v1");
+        await PublishAsync(client, "in-dev", "d", tenant: "dev");
+
+        async Task<(string Body, string? New, string? Old)> ShortPollAsync(string? clientVersion)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Configs + "/listener", UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent(Form(("Listening-Configs", "polled\u0002DEFAULT_GROUP\u0002stale\u0001in-dev\u0002DEFAULT_GROUP\u0002stale\u0002dev\u0001"))),
+            };
+            if (clientVersion is not null)
+            {
+                request.Headers.Add("Client-Version", clientVersion);
+            }
+
+            using var response = await client.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return (await response.Content.ReadAsStringAsync(),
+                response.Headers.TryGetValues("Probe-Modify-Response-New", out var n) ? string.Concat(n) : null,
+                response.Headers.TryGetValues("Probe-Modify-Response", out var o) ? string.Concat(o) : null);
+        }
+
+        var anonymous = await ShortPollAsync(null);
+        var old = await ShortPollAsync("2.0.3");
+        var current = await ShortPollAsync("2.0.4");
+        const string changed = "polled%02DEFAULT_GROUP%01in-dev%02DEFAULT_GROUP%02dev%01";
+        Assert.Multiple(() =>
+        {
+            // Reference §2 (ConfigServletInner.doPollingConfig): no Client-Version counts as 2.0.0.
+            Assert.That(anonymous, Is.EqualTo(("", changed, "polled:DEFAULT_GROUP;in-dev:DEFAULT_GROUP;")), "no Client-Version: the answer is in the headers, the body is empty");
+            Assert.That(old, Is.EqualTo(("", changed, "polled:DEFAULT_GROUP;in-dev:DEFAULT_GROUP;")), "a client older than 2.0.4: headers too");
+            Assert.That(current, Is.EqualTo((changed + "\n", (string?)null, (string?)null)), "2.0.4 or later: the body, as a long poll answers");
+        });
+    }
+
+    [Test]
+    public async Task On_2_x_a_v1_get_with_tenant_public_reads_the_blank_tenant_while_the_listener_addresses_the_literal_public_tenant()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await PublishAsync(client, "k", "blank tenant");
+        await PublishAsync(client, "k", "literal public tenant", tenant: "public");
+
+        var get = await GetAsync(client, "k", tenant: "public");
+        var search = await client.GetJsonAsync($"{Configs}?search=accurate&dataId=k&group=DEFAULT_GROUP&tenant=public&pageNo=1&pageSize=10");
+        async Task<string> PollBodyAsync(string md5)
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Post, new Uri(Configs + "/listener", UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent(Form(("Listening-Configs", $"k\u0002DEFAULT_GROUP\u0002{md5}\u0002public\u0001"))),
+            };
+            probe.Headers.Add("Client-Version", "2.0.4");
+            using var response = await client.SendAsync(probe);
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        var literalUpToDate = await PollBodyAsync(Md5("literal public tenant"));
+        var blankMd5ForLiteral = await PollBodyAsync(Md5("blank tenant"));
+
+        Assert.Multiple(() =>
+        {
+            // Reference §3: publish/delete/search with tenant=public touch a separate `public` tenant; a v1 GET reads "".
+            Assert.That(get.Body, Is.EqualTo("blank tenant"), "a v1 GET with tenant=public reads the \"\" tenant on 2.x");
+            Assert.That(search["pageItems"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("literal public tenant"), "search addresses the literal tenant");
+            Assert.That(literalUpToDate, Is.Empty, "the listener compares with the literal public tenant's md5: up to date");
+            Assert.That(blankMd5ForLiteral, Is.EqualTo("k%02DEFAULT_GROUP%02public%01\n"), "and not with the blank tenant's");
         });
     }
 

@@ -45,7 +45,10 @@ internal sealed class SandboxProfileAndClockTests
         Assert.Multiple(async () =>
         {
             Assert.That(await client.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=t.cfg&group=DEFAULT_GROUP"), Is.EqualTo((200, "blank")), "tenant \"\" is the public namespace");
-            Assert.That(await client.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=t.cfg&group=DEFAULT_GROUP&tenant=public"), Is.EqualTo((200, "named")), "tenant=public is another tenant in 2.x");
+            // Reference §3: publish and search with tenant=public address a separate tenant, but a v1 GET with tenant=public reads "" on 2.x.
+            Assert.That((await client.GetJsonAsync("/nacos/v1/cs/configs?search=accurate&dataId=t.cfg&group=DEFAULT_GROUP&tenant=public&pageNo=1&pageSize=10"))["pageItems"]![0]!["content"]!.GetValue<string>(),
+                Is.EqualTo("named"), "tenant=public is another tenant in 2.x");
+            Assert.That(await client.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=t.cfg&group=DEFAULT_GROUP&tenant=public"), Is.EqualTo((200, "blank")), "which a v1 GET cannot read: tenant=public reads the public namespace");
         });
     }
 
