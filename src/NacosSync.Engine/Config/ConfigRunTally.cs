@@ -1,0 +1,110 @@
+using NacosSync.Core.Config;
+using NacosSync.Core.Sync;
+
+namespace NacosSync.Engine.Config;
+
+/// <summary>What one config run did, counted as it goes, and turned into its <see cref="SyncRunResult"/> at the end.</summary>
+internal sealed class ConfigRunTally
+{
+    private readonly Dictionary<string, NamespaceTally> _namespaces = new(StringComparer.Ordinal);
+    private readonly List<SyncError> _errors = [];
+
+    /// <summary>Where the run is: the stage an unexpected exception is reported under.</summary>
+    public SyncStage Stage { get; set; } = SyncStage.ReadSource;
+
+    public long Read { get; set; }
+
+    public long Drift { get; set; }
+
+    public long Refused { get; private set; }
+
+    public long Failed { get; private set; }
+
+    public string? GuardTripped { get; private set; }
+
+    public List<double> Latencies { get; } = [];
+
+    public DateTimeOffset? OldestPending { get; private set; }
+
+    public IReadOnlyList<SyncError> Errors => _errors;
+
+    public void Error(SyncStage stage, string message, string? key = null) => _errors.Add(new SyncError(stage, message, key));
+
+    /// <summary>One change applied (or planned, in a dry run).</summary>
+    public void Applied(string tenant, ConfigChangeKind kind)
+    {
+        var n = Namespace(tenant);
+        switch (kind)
+        {
+            case ConfigChangeKind.Add:
+                n.Added++;
+                break;
+            case ConfigChangeKind.Update:
+                n.Updated++;
+                break;
+            default:
+                n.Removed++;
+                break;
+        }
+    }
+
+    /// <summary>One change that failed to apply; the error names the key.</summary>
+    public void FailedOn(ConfigKey key, SyncStage stage, string message)
+    {
+        Failed++;
+        Error(stage, message, key.ToString());
+    }
+
+    /// <summary>Changes held back (a guard, or a native target config left alone).</summary>
+    public void RefusedIn(string tenant, long count)
+    {
+        Refused += count;
+        Namespace(tenant).Refused += count;
+    }
+
+    public void Tripped(string reason) => GuardTripped = GuardTripped is null ? reason : GuardTripped + "; " + reason;
+
+    public void StillPendingSince(DateTimeOffset changedAt) => OldestPending = OldestPending is { } o && o < changedAt ? o : changedAt;
+
+    public SyncRunResult ToResult(string taskName, SyncMode mode, TimeSpan duration) => new()
+    {
+        TaskName = taskName,
+        Kind = SyncKind.Config,
+        Mode = mode,
+        Read = Read,
+        Added = _namespaces.Values.Sum(n => n.Added),
+        Updated = _namespaces.Values.Sum(n => n.Updated),
+        Removed = _namespaces.Values.Sum(n => n.Removed),
+        Refused = Refused,
+        Failed = Failed,
+        Drift = Drift,
+        GuardTripped = GuardTripped,
+        Errors = _errors,
+        Namespaces = [.. _namespaces.OrderBy(n => n.Key, StringComparer.Ordinal)
+            .Select(n => new NamespaceCounts(n.Key.Length == 0 ? "public" : n.Key, n.Value.Added, n.Value.Updated, n.Value.Removed, n.Value.Refused))],
+        ChangeLatencies = Latencies,
+        OldestPendingChange = OldestPending,
+        Duration = duration,
+    };
+
+    private NamespaceTally Namespace(string tenant)
+    {
+        if (!_namespaces.TryGetValue(tenant, out var n))
+        {
+            _namespaces[tenant] = n = new NamespaceTally();
+        }
+
+        return n;
+    }
+
+    private sealed class NamespaceTally
+    {
+        public long Added { get; set; }
+
+        public long Updated { get; set; }
+
+        public long Removed { get; set; }
+
+        public long Refused { get; set; }
+    }
+}
