@@ -34,6 +34,11 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
                 continue;
             }
 
+            if (segment.SourceGroup is null)
+            {
+                await ReportShadowedGroupsAsync(scope, segment, tally, cancellationToken);
+            }
+
             var read = await DiffSegmentAsync(scope, segment, cacheCheck, written, removals, tally, cancellationToken);
             reads[segment.TargetTenant] = reads.TryGetValue(segment.TargetTenant, out var r)
                 ? new TenantRead(r.Complete && read.Complete, r.SourceCount + read.SourceCount, r.TargetCount + read.TargetCount)
@@ -90,6 +95,21 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
         written.AddRange(await writer.ApplyAsync(scope, batch, null, tally, cancellationToken));
         tally.Read += sourceCount;
         return new TenantRead(complete, sourceCount, targetCount);
+    }
+
+    /// <summary>A source group left out because a mapped group is copied under its name (<see cref="ConfigMapping.ShadowedSourceGroups"/>) is an error when it holds configs.</summary>
+    private static async Task ReportShadowedGroupsAsync(ConfigTaskScope scope, ConfigSegment segment, ConfigRunTally tally, CancellationToken cancellationToken)
+    {
+        foreach (var group in scope.Mapping.ShadowedSourceGroups.Order(StringComparer.Ordinal))
+        {
+            await foreach (var _ in scope.SourceRows.ReadDigestsAsync(segment.SourceTenant, group, [], (_, d) => scope.Mapping.Filter.Matches(group, d), cancellationToken))
+            {
+                var from = string.Join(", ", scope.Task.Groups.Where(g => g.Value == group).Select(g => $"'{g.Key}'"));
+                tally.Error(SyncStage.Write, $"Tasks:{scope.TaskName}:Groups maps {from} onto '{group}', and the source's own group '{group}' in namespace "
+                    + $"'{(segment.SourceTenant.Length == 0 ? "public" : segment.SourceTenant)}' has configs: they are not copied, as two source groups cannot share one target group; map '{group}' too");
+                break;
+            }
+        }
     }
 
     /// <summary>The next difference, or null at the end; a failed read ends the segment (failed = true), reported under the side that failed.</summary>
