@@ -39,7 +39,7 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
         // Removals to retry need no list of their own here: the diff has just seen every one of them again.
         var changed = diff.Written.Concat(removed.Gone).ToList();
         var (prove, _) = ConfigPlan.Resume(state.Pending, changed.Select(c => c.Key).ToHashSet());
-        var verified = await stages.Verifier.VerifyAsync(scope, changed, diff.Written.Count > 0 || removed.NeedsRefresh, prove, state.Position?.PendingRefreshedAt, tally, cancellationToken);
+        var verified = await stages.Verifier.VerifyAsync(scope, changed, diff.Written.Count > 0 || removed.NeedsRefresh, prove, lastPendingRefresh: null, tally, cancellationToken);
         if (!scope.DryRun)
         {
             var pending = ConfigPlan.CarryOver(state.Pending, state.Pending.Select(p => p.Key).ToHashSet(), verified.StillPending.Concat(removed.Retry));

@@ -25,7 +25,7 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
     /// <param name="changed">What this run wrote or removed.</param>
     /// <param name="changedNeedsRefresh">Whether those changes went behind the nodes' backs (database writes) rather than through the config API.</param>
     /// <param name="carried">Keys earlier runs could not prove.</param>
-    /// <param name="lastPendingRefresh">When a refresh last happened for pending keys (from the checkpoint).</param>
+    /// <param name="lastPendingRefresh">When a refresh last happened for pending keys (from the checkpoint); null: never. A full run refreshes for them whenever it runs.</param>
     public async Task<VerifyResult> VerifyAsync(ConfigTaskScope scope, IReadOnlyList<ExpectedConfig> changed, bool changedNeedsRefresh,
         IReadOnlyList<PendingConfig> carried, DateTimeOffset? lastPendingRefresh, ConfigRunTally tally, CancellationToken cancellationToken)
     {

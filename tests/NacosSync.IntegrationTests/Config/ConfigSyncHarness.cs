@@ -99,7 +99,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     public ConfigOwnershipLedger Ledger => new(StateDatabase);
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
-    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null)
+    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null)
     {
         var endpoints = new ConfigTaskEndpoints
         {
@@ -108,7 +108,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             SourceApi = Client("src", Source),
             TargetApi = Client("tgt", Target, intercepted: true),
         };
-        return new ConfigSyncRunner(new StaticOptionsMonitor(Options), State,
+        return new ConfigSyncRunner(new StaticOptionsMonitor(Options), state ?? State,
             Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
         {
             SkipCacheRefresh = skipRefresh,
@@ -128,6 +128,18 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     {
         var result = await SourceWriter.UpsertAsync(new ConfigRow(SourceKey(dataId, tenant), content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
         Assert.That(result.Changed, Is.True, $"test setup: writing {dataId} in the source: {result.Outcome} {result.Error}");
+    }
+
+    public async Task WriteTargetAsync(string dataId, string content, string? tenant = null, string group = "DEFAULT_GROUP")
+    {
+        var result = await TargetWriter.UpsertAsync(new ConfigRow(TargetKey(dataId, tenant, group), content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
+        Assert.That(result.Changed, Is.True, $"test setup: writing {dataId} in the target: {result.Outcome} {result.Error}");
+    }
+
+    public async Task WriteSourceAsync(ConfigKey key, string content)
+    {
+        var result = await SourceWriter.UpsertAsync(new ConfigRow(key, content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
+        Assert.That(result.Changed, Is.True, $"test setup: writing {key} in the source: {result.Outcome} {result.Error}");
     }
 
     public async Task DeleteSourceAsync(string dataId, string? tenant = null)
@@ -181,7 +193,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             if (traffic.ForbidDeletes && request.Method == HttpMethod.Delete && path.EndsWith("/cs/configs", StringComparison.Ordinal))
             {
                 // Nacos's answer to a user without write permission (reference section 2, errors).
-                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
+                return System.Threading.Tasks.Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
                 {
                     Content = new StringContent("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"authorization failed!\"}"),
                 });
