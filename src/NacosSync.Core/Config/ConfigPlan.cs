@@ -70,15 +70,17 @@ public static class ConfigPlan
     }
 
     /// <summary>
-    /// Pending keys to prove again this run: those not written again by it (a key written again is proven with its new md5).
-    /// Removals to retry are returned apart.
+    /// Pending keys to prove again this run: those it did not write again (a key written again is proven with its new
+    /// md5); and removals to retry: those whose key this run's changes do not cover (a newer change of the key decides).
     /// </summary>
-    public static (IReadOnlyList<PendingConfig> Prove, IReadOnlyList<PendingConfig> RetryDeletes) Resume(IEnumerable<PendingConfig> previous, IReadOnlySet<ConfigKey> writtenThisRun)
+    public static (IReadOnlyList<PendingConfig> Prove, IReadOnlyList<PendingConfig> RetryDeletes) Resume(IEnumerable<PendingConfig> previous,
+        IReadOnlySet<ConfigKey> writtenThisRun, IReadOnlySet<ConfigKey> changedThisRun)
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(writtenThisRun);
-        var open = previous.Where(p => !writtenThisRun.Contains(p.Key)).ToList();
-        return ([.. open.Where(p => !p.RetryDelete)], [.. open.Where(p => p.RetryDelete)]);
+        ArgumentNullException.ThrowIfNull(changedThisRun);
+        var all = previous.ToList();
+        return ([.. all.Where(p => !p.RetryDelete && !writtenThisRun.Contains(p.Key))], [.. all.Where(p => p.RetryDelete && !changedThisRun.Contains(p.Key))]);
     }
 
     /// <summary>

@@ -38,7 +38,8 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
 
         // Removals to retry need no list of their own here: the diff has just seen every one of them again.
         var changed = diff.Written.Concat(removed.Gone).ToList();
-        var (prove, _) = ConfigPlan.Resume(state.Pending, changed.Select(c => c.Key).ToHashSet());
+        var written = changed.Select(c => c.Key).ToHashSet();
+        var (prove, _) = ConfigPlan.Resume(state.Pending, written, written);
         var verified = await stages.Verifier.VerifyAsync(scope, changed, diff.Written.Count > 0 || removed.NeedsRefresh, prove, lastPendingRefresh: null, tally, cancellationToken);
         if (!scope.DryRun)
         {

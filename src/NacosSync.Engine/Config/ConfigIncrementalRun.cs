@@ -27,13 +27,15 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         var (changes, next) = await stages.Changes.ReadAsync(scope, state.Position!, tally, cancellationToken);
         var tenants = changes.Select(c => c.Source.Tenant).Where(t => t != scope.SourcePublic).ToHashSet(StringComparer.Ordinal);
         await stages.Namespaces.CopyAsync(scope, tenants, tally, cancellationToken);
-        var (prove, retryDeletes) = ConfigPlan.Resume(state.Pending, changes.Select(c => c.Target).ToHashSet());
+        var (_, retryDeletes) = ConfigPlan.Resume(state.Pending, new HashSet<ConfigKey>(), changes.Select(c => c.Target).ToHashSet());
         var written = new List<ExpectedConfig>();
         var removals = new List<RemovalCandidate>(await StillAbsentAsync(retryDeletes, cancellationToken));
         foreach (var chunk in changes.Chunk(ConfigUpsertWriter.BatchSize))
         {
             written.AddRange(await ApplyChunkAsync(chunk, removals, tally, cancellationToken));
         }
+
+        var (prove, _) = ConfigPlan.Resume(state.Pending, written.Select(w => w.Key).ToHashSet(), new HashSet<ConfigKey>());
 
         var removed = await stages.Remover.RemoveAsync(scope, state, removals, new Dictionary<string, TenantRead>(), tally, cancellationToken);
         var changed = written.Concat(removed.Gone).ToList();

@@ -57,13 +57,14 @@ internal sealed class ConfigPlanTests
     [Test]
     public void Resuming_splits_pending_proofs_from_removals_to_retry_and_drops_keys_written_again()
     {
+        var d = new ConfigKey("", "DEFAULT_GROUP", "d");
         var (prove, retry) = ConfigPlan.Resume(
-            [new PendingConfig(A, "m", null), new PendingConfig(B, null, null, RetryDelete: true, SourceKey: B), new PendingConfig(C, "m", null)],
-            new HashSet<ConfigKey> { C });
+            [new PendingConfig(A, "m", null), new PendingConfig(B, null, null, RetryDelete: true, SourceKey: B), new PendingConfig(C, "m", null), new PendingConfig(d, null, null, RetryDelete: true)],
+            writtenThisRun: new HashSet<ConfigKey> { C }, changedThisRun: new HashSet<ConfigKey> { A, C, d });
         Assert.Multiple(() =>
         {
-            Assert.That(prove.Select(p => p.Key), Is.EqualTo(new[] { A }), "C was written again and is proven with its new md5");
-            Assert.That(retry.Select(p => p.Key), Is.EqualTo(new[] { B }), "a failed removal is retried");
+            Assert.That(prove.Select(p => p.Key), Is.EqualTo(new[] { A }), "C was written again and is proven with its new md5; A changed but was not rewritten, so it is still to prove");
+            Assert.That(retry.Select(p => p.Key), Is.EqualTo(new[] { B }), "a failed removal is retried, unless a newer change of its key decides (d)");
         });
     }
 
