@@ -50,7 +50,9 @@ internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, Config
                 : new NamespaceDeletions(g.Key, g.Count(), SourceReadComplete: true, SourceReadEmpty: false))
             .ToList();
         var ownedCounts = await ledger.CountByTenantAsync(scope.Ledger, cancellationToken);
-        var ownedBase = ownedCounts.Values.Sum();
+        // The base of the ratios: what the task owns in the namespaces this run read (all it owns when it read none).
+        var inRun = reads.Keys.Concat(namespaces.Select(n => n.Namespace)).ToHashSet(StringComparer.Ordinal);
+        var ownedBase = reads.Count == 0 ? ownedCounts.Values.Sum() : ownedCounts.Where(c => inRun.Contains(c.Key)).Sum(c => c.Value);
         if (scope.Mirror)
         {
             // In mirror mode every target config in scope may go: the base is what the target holds there.

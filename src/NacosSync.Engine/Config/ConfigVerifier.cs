@@ -62,7 +62,8 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
         foreach (var (pending, why) in outcome.Pending)
         {
             LogNotConverged(logger, scope.TaskName, pending.Key, why);
-            tally.Error(SyncStage.Verify, $"{pending.Key}: not served by every target node within {deadline.TotalSeconds:0.#} s: {why}", pending.Key.ToString());
+            var when = deadline > TimeSpan.Zero ? $"within {deadline.TotalSeconds:0.#} s" : "yet (left pending by an earlier run)";
+            tally.Error(SyncStage.Verify, $"{pending.Key}: not served by every target node {when}: {why}", pending.Key.ToString());
             var changedAt = pending.SourceChangedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : now;
             tally.StillPendingSince(changedAt);
             stillPending.Add(new PendingConfig(pending.Key, pending.Md5, changedAt));
