@@ -40,6 +40,7 @@ public sealed class ConfigMapping
     private readonly SyncTaskOptions _task;
     private readonly string _sourcePublic;
     private readonly string _targetPublic;
+    private HashSet<string>? _shadowed;
 
     /// <param name="task">The task's options.</param>
     /// <param name="sourcePublicTenant">The source's public <c>tenant_id</c> (<c>""</c> or <c>public</c>).</param>
@@ -83,15 +84,29 @@ public sealed class ConfigMapping
             return null;
         }
 
-        var group = _task.Groups.TryGetValue(sourceKey.Group, out var mapped) ? mapped : sourceKey.Group;
-        return new ConfigKey(tenant, group, sourceKey.DataId);
+        if (_task.Groups.TryGetValue(sourceKey.Group, out var mapped))
+        {
+            return new ConfigKey(tenant, mapped, sourceKey.DataId);
+        }
+
+        return ShadowedSourceGroups.Contains(sourceKey.Group) ? null : new ConfigKey(tenant, sourceKey.Group, sourceKey.DataId);
     }
+
+    /// <summary>
+    /// Source groups that are not mapped but bear the name of a mapped target group (<c>Groups {G1→G2}</c> while the
+    /// source has its own <c>G2</c>). They are not copied: their target group holds another source group's copies, and
+    /// copying both would make each full run add and then delete the same configs. The full run reports them.
+    /// </summary>
+    public IReadOnlySet<string> ShadowedSourceGroups => _shadowed ??= _task.Groups.Values
+        .Where(to => !_task.Groups.ContainsKey(to))
+        .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The segments of the given source tenants (those the task copies), in a stable order.</summary>
     public IReadOnlyList<ConfigSegment> Segments(IEnumerable<string> sourceTenants)
     {
         var segments = new List<ConfigSegment>();
         var mappedSources = _task.Groups.Keys.Order(StringComparer.Ordinal).ToArray();
+        var excludedSources = mappedSources.Concat(ShadowedSourceGroups).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var mappedTargets = _task.Groups.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         foreach (var tenant in sourceTenants.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
@@ -100,7 +115,7 @@ public sealed class ConfigMapping
                 continue;
             }
 
-            segments.Add(new ConfigSegment(tenant, target, null, null, mappedSources, mappedTargets));
+            segments.Add(new ConfigSegment(tenant, target, null, null, excludedSources, mappedTargets));
             foreach (var group in mappedSources)
             {
                 segments.Add(new ConfigSegment(tenant, target, group, _task.Groups[group], [], []));

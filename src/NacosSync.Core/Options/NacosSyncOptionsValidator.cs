@@ -162,6 +162,14 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             }
         }
 
+        // Two source groups in one target group: the copies of one look like strays of the other, and every
+        // full run would add and then delete the same objects. (A source group that merely bears a mapped target
+        // group's name is not copied and is reported at run time: docs/config.md.)
+        foreach (var shared in task.Groups.GroupBy(g => g.Value, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{prefix}:Groups: {string.Join(", ", shared.Select(g => $"'{g.Key}'").Order(StringComparer.Ordinal))} all map to '{shared.Key}'; each target group may have one source group, or every full run would add and then delete the same configs");
+        }
+
         if (_cronError?.Invoke(task.Schedule.FullCron) is { } cronProblem)
         {
             errors.Add($"{prefix}:Schedule:FullCron: '{task.Schedule.FullCron}' is not a Quartz cron expression ({cronProblem}); e.g. '0 0/10 * * * ?'");

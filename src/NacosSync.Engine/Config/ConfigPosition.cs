@@ -5,39 +5,45 @@ using NacosSync.Core.Config;
 namespace NacosSync.Engine.Config;
 
 /// <summary>
-/// The config checkpoint: the last <c>his_config_info.nid</c> processed, the source database's time
-/// when it was read (the overlap window starts before it), and target keys written but not yet
-/// proven on every node (re-verified at the next run, never dropped).
+/// The config checkpoint's position: the last <c>his_config_info.nid</c> processed, the newest history time
+/// seen (in the clock that wrote the history, where the overlap window is measured), our own clock when the
+/// history was read (bounds change times, <see cref="ConfigChangeClock"/>), and when pending keys were last
+/// refreshed. Pending keys are not in here: they are rows of their own (<see cref="ConfigRunStateStore"/>), so
+/// however many there are the checkpoint stays a few dozen bytes.
 /// </summary>
-internal sealed record ConfigPosition(long Nid, DateTime SourceTime, IReadOnlyList<PendingKey> Pending)
+internal sealed record ConfigPosition(long Nid, DateTime HistoryTime, DateTimeOffset? ReadAt = null, DateTimeOffset? PendingRefreshedAt = null)
 {
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    /// <summary>Pending keys kept at most; beyond this the next run is a full one.</summary>
-    public const int MaxPending = 1_000;
-
     public string Serialize() => JsonSerializer.Serialize(this, Json);
 
-    public static ConfigPosition? Parse(string? text)
+    /// <summary>Reads a position; also one written before pending keys became rows (its <c>SourceTime</c> and <c>Pending</c> are taken over).</summary>
+    public static (ConfigPosition? Position, IReadOnlyList<PendingConfig> LegacyPending) Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return null;
+            return (null, []);
         }
 
         try
         {
-            return JsonSerializer.Deserialize<ConfigPosition>(text, Json);
+            var stored = JsonSerializer.Deserialize<Stored>(text, Json);
+            if (stored is null)
+            {
+                return (null, []);
+            }
+
+            var position = new ConfigPosition(stored.Nid, stored.HistoryTime ?? stored.SourceTime ?? DateTime.MinValue, stored.ReadAt, stored.PendingRefreshedAt);
+            IReadOnlyList<PendingConfig> legacy = [.. (stored.Pending ?? []).Select(p => new PendingConfig(new ConfigKey(p.Tenant, p.Group, p.DataId), p.Md5, null))];
+            return (position, legacy);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, []);
         }
     }
-}
 
-/// <summary>A target key still to be proven, with the md5 it must show (null: must be absent).</summary>
-internal sealed record PendingKey(string Tenant, string Group, string DataId, string? Md5)
-{
-    public ConfigKey Key => new(Tenant, Group, DataId);
+    private sealed record Stored(long Nid, DateTime? HistoryTime, DateTime? SourceTime, DateTimeOffset? ReadAt, DateTimeOffset? PendingRefreshedAt, IReadOnlyList<LegacyPendingKey>? Pending);
+
+    private sealed record LegacyPendingKey(string Tenant, string Group, string DataId, string? Md5);
 }

@@ -11,7 +11,7 @@ namespace NacosSync.Engine.Config;
 internal static class ConfigSyncServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the config <see cref="ISyncRunner"/> and the cluster registry its clients come from. Expects <see cref="Storage.State.CheckpointStore"/>,
+    /// Adds the config <see cref="ISyncRunner"/> and the cluster registry its clients come from. Expects the run-state store (<see cref="Core.State.IRunStateStore"/>),
     /// the state <see cref="SqlDatabase"/>, <see cref="TimeProvider"/>, the options monitor and logging in DI.
     /// </summary>
     public static IServiceCollection AddConfigSync(this IServiceCollection services)

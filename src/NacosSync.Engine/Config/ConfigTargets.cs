@@ -32,9 +32,11 @@ internal interface IConfigTarget
 internal sealed record ConfigDeleteResult(ConfigWriteResult Result, bool ThroughApi);
 
 /// <summary>
-/// Database mode: rows written like Nacos writes them; deletes go through the target's config API
-/// first (the server removes the key from every node's cache and writes the <c>D</c> history row),
-/// falling back to a direct delete with a <c>D</c> row when the API refuses.
+/// Database mode: rows written like Nacos writes them; deletes go through the target's config API (the server
+/// removes the key from every node's cache and writes the <c>D</c> history row). A delete the API refuses or cannot
+/// deliver is a failure of that key, retried by the next run: it does not fall back to a database delete, which
+/// 2.2.1+ nodes would keep serving (<c>localCache</c> never drops a key) and which would leave the key pending and
+/// every node re-read each second.
 /// </summary>
 internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api, bool deleteThroughApi = true) : IConfigTarget
 {
@@ -52,20 +54,21 @@ internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter 
 
     public async Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken)
     {
-        if (deleteThroughApi)
+        if (!deleteThroughApi)
         {
-            try
-            {
-                await api.DeleteAsync(key, cancellationToken);
-                return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
-            }
-            catch (NacosException)
-            {
-                // Refused or unreachable: the database delete below writes the D row nodes learn deletes from.
-            }
+            // Tests only: the database path (a D history row; <=2.2.0 nodes drop the key on dataChange).
+            return new ConfigDeleteResult(await writer.DeleteAsync(key, cancellationToken), ThroughApi: false);
         }
 
-        return new ConfigDeleteResult(await writer.DeleteAsync(key, cancellationToken), ThroughApi: false);
+        try
+        {
+            await api.DeleteAsync(key, cancellationToken);
+            return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Deleted), ThroughApi: true);
+        }
+        catch (NacosException ex)
+        {
+            return new ConfigDeleteResult(new ConfigWriteResult(key, ConfigWriteOutcome.Failed, "the target's config API did not delete it: " + ex.Message), ThroughApi: true);
+        }
     }
 }
 

@@ -29,6 +29,23 @@ public sealed class ConfigHistoryFeed(SqlDatabase database)
         return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MAX(nid) FROM his_config_info", cancellationToken: cancellationToken)) ?? 0;
     }
 
+    /// <summary>The newest nid (0 when the table is empty) and its <c>gmt_modified</c>, in the clock that wrote the history.</summary>
+    public async Task<(long Nid, DateTime? ModifiedAt)> LatestAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Nid, DateTime ModifiedAt)?>(new CommandDefinition(
+            "SELECT nid, gmt_modified FROM his_config_info ORDER BY nid DESC LIMIT 1", cancellationToken: cancellationToken));
+        return row is { } r ? (r.Nid, r.ModifiedAt) : (0, null);
+    }
+
+    /// <summary>The database's <c>NOW()</c> (its session time zone: what Nacos 2.4+ writes as <c>gmt_modified</c>) and <c>UTC_TIMESTAMP()</c>, read together.</summary>
+    public async Task<(DateTime Now, DateTime UtcNow)> ClockAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(DateTime Now, DateTime UtcNow)>(new CommandDefinition(
+            "SELECT NOW(), UTC_TIMESTAMP()", cancellationToken: cancellationToken));
+    }
+
     /// <summary>Rows with <c>nid &gt; afterNid</c>, in nid order, at most <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<ConfigHistoryEntry>> ReadAfterAsync(long afterNid, int limit, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Config;
 using NacosSync.Core.Options;
+using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Config;
 using NacosSync.IntegrationTests.Infrastructure;
@@ -24,8 +25,16 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     public const string TaskName = "t";
 
     private readonly HttpClient _http = NacosHttp.CreateClient();
+    private readonly HttpClient _interceptedHttp;
 
-    private ConfigSyncHarness(NacosVersionProfile profile) => Profile = profile;
+    /// <summary>What the daemon's calls to the target's API meet: counted, and failed on demand.</summary>
+    public TargetTraffic Traffic { get; } = new();
+
+    private ConfigSyncHarness(NacosVersionProfile profile)
+    {
+        Profile = profile;
+        _interceptedHttp = new HttpClient(new TrafficHandler(Traffic) { InnerHandler = new SocketsHttpHandler() }) { Timeout = Timeout.InfiniteTimeSpan };
+    }
 
     public NacosVersionProfile Profile { get; }
 
@@ -59,6 +68,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         var targetDb = await MariaDbServer.CreateDatabaseAsync("cfgtgt");
         var stateDb = await MariaDbServer.CreateDatabaseAsync("cfgstate");
         await new StateSchemaMigrator(stateDb, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        // Each run of a harness shares the state database, as a restarted daemon would.
         var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 1, Profile = profile, Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
         var target = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 2, Profile = targetProfile ?? profile, Database = targetDb, DumpChangeInterval = null }, CancellationToken.None);
         var harness = new ConfigSyncHarness(profile)
@@ -79,24 +89,31 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         return harness;
     }
 
-    public NacosConfigClient Client(string name, SandboxCluster cluster) => new(new NacosTransport(
-        new NacosTransportOptions { Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20) }, _http));
+    public NacosConfigClient Client(string name, SandboxCluster cluster, bool intercepted = false) => new(new NacosTransport(
+        new NacosTransportOptions { Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20) },
+        intercepted ? _interceptedHttp : _http));
+
+    /// <summary>The run state the runners share (the state database), as a restarted daemon finds it.</summary>
+    public IRunStateStore State => new MySqlRunStateStore(StateDatabase, TimeProvider.System);
+
+    public ConfigOwnershipLedger Ledger => new(StateDatabase);
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
-    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true)
+    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null)
     {
         var endpoints = new ConfigTaskEndpoints
         {
             SourceDatabase = SourceDatabase,
             TargetDatabase = Task.Config.Mode == ConfigSyncMode.Database ? TargetDatabase : null,
             SourceApi = Client("src", Source),
-            TargetApi = Client("tgt", Target),
+            TargetApi = Client("tgt", Target, intercepted: true),
         };
-        return new ConfigSyncRunner(new StaticOptionsMonitor(Options), new CheckpointStore(StateDatabase, TimeProvider.System),
-            new ConfigOwnershipLedger(StateDatabase), new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
+        return new ConfigSyncRunner(new StaticOptionsMonitor(Options), state ?? State,
+            Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
         {
             SkipCacheRefresh = skipRefresh,
             DeleteThroughApi = deleteThroughApi,
+            TargetDecorator = decorateTarget,
         };
     }
 
@@ -111,6 +128,18 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     {
         var result = await SourceWriter.UpsertAsync(new ConfigRow(SourceKey(dataId, tenant), content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
         Assert.That(result.Changed, Is.True, $"test setup: writing {dataId} in the source: {result.Outcome} {result.Error}");
+    }
+
+    public async Task WriteTargetAsync(string dataId, string content, string? tenant = null, string group = "DEFAULT_GROUP")
+    {
+        var result = await TargetWriter.UpsertAsync(new ConfigRow(TargetKey(dataId, tenant, group), content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
+        Assert.That(result.Changed, Is.True, $"test setup: writing {dataId} in the target: {result.Outcome} {result.Error}");
+    }
+
+    public async Task WriteSourceAsync(ConfigKey key, string content)
+    {
+        var result = await SourceWriter.UpsertAsync(new ConfigRow(key, content, new ConfigAttributes("text", "", "", "", "")), CancellationToken.None);
+        Assert.That(result.Changed, Is.True, $"test setup: writing {key} in the source: {result.Outcome} {result.Error}");
     }
 
     public async Task DeleteSourceAsync(string dataId, string? tenant = null)
@@ -136,6 +165,42 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         await Source.DisposeAsync();
         await Target.DisposeAsync();
         _http.Dispose();
+        _interceptedHttp.Dispose();
+    }
+
+    /// <summary>Counts the daemon's localCache calls to the target and, when asked, answers its config deletes with Nacos's 403.</summary>
+    internal sealed class TargetTraffic
+    {
+        private int _localCacheCalls;
+
+        public bool ForbidDeletes { get; set; }
+
+        public int LocalCacheCalls => Volatile.Read(ref _localCacheCalls);
+
+        internal void CountLocalCache() => Interlocked.Increment(ref _localCacheCalls);
+    }
+
+    private sealed class TrafficHandler(TargetTraffic traffic) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri?.AbsolutePath ?? "";
+            if (path.EndsWith("/cs/ops/localCache", StringComparison.Ordinal))
+            {
+                traffic.CountLocalCache();
+            }
+
+            if (traffic.ForbidDeletes && request.Method == HttpMethod.Delete && path.EndsWith("/cs/configs", StringComparison.Ordinal))
+            {
+                // Nacos's answer to a user without write permission (reference section 2, errors).
+                return System.Threading.Tasks.Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
+                {
+                    Content = new StringContent("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"authorization failed!\"}"),
+                });
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class StaticOptionsMonitor(NacosSyncOptions value) : IOptionsMonitor<NacosSyncOptions>

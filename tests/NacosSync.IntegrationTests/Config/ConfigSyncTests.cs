@@ -362,7 +362,7 @@ internal sealed class ConfigSyncEdgeTests
         Assert.Multiple(async () =>
         {
             Assert.That((full.Removed, full.Refused), Is.EqualTo((0L, 3L)), "an empty source read deletes nothing");
-            Assert.That(full.GuardTripped, Does.Contain("read empty"), "and says why");
+            Assert.That(full.GuardTripped, Does.Contain("reads empty"), "and says why");
             Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("k0")), Is.All.Not.Null, "the copies are still served");
         });
     }

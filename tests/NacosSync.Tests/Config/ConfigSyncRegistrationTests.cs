@@ -6,7 +6,7 @@ using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Config;
 using NacosSync.Storage.Database;
-using NacosSync.Storage.State;
+using NacosSync.Core.State;
 
 namespace NacosSync.Tests.Config;
 
@@ -20,7 +20,7 @@ internal sealed class ConfigSyncRegistrationTests
         var state = new SqlDatabase("Server=127.0.0.1;Port=1;Database=state;User ID=x;Password=y");
         services.AddSingleton(state);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new CheckpointStore(state, TimeProvider.System));
+        services.AddSingleton<IRunStateStore>(new InMemoryRunStateStore(TimeProvider.System));
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         services.AddSingleton<IOptionsMonitor<NacosSyncOptions>>(new FixedMonitor(new NacosSyncOptions()));
