@@ -53,6 +53,50 @@ internal sealed partial class ObservabilityArtifactsTests
         });
     }
 
+    [Test]
+    public async Task Every_metric_in_the_README_reference_is_exported_with_its_type_and_labels()
+    {
+        var exported = await ScrapeAfterARichRunAsync();
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
+        var documented = ReadmeMetricRow().Matches(readme)
+            .Select(m => (Name: m.Groups["name"].Value, Labels: m.Groups["labels"].Value, Type: m.Groups["type"].Value))
+            .ToList();
+        var types = TypeLine().Matches(exported).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
+
+        var wrong = new List<string>();
+        foreach (var (name, labels, type) in documented)
+        {
+            if (!types.TryGetValue(name, out var exportedType))
+            {
+                wrong.Add($"{name}: not exported");
+                continue;
+            }
+
+            if (exportedType != type)
+            {
+                wrong.Add($"{name}: exported as {exportedType}, documented as {type}");
+            }
+
+            var expected = labels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal);
+            var series = Regex.Matches(exported, "^" + Regex.Escape(name) + @"(?:_sum|_count)?(?:\{([^}]*)\})? ", RegexOptions.Multiline);
+            foreach (Match line in series)
+            {
+                var actual = line.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=')[0]).Order(StringComparer.Ordinal);
+                if (!actual.SequenceEqual(expected))
+                {
+                    wrong.Add($"{name}: series labelled {{{string.Join(",", actual)}}}, documented {{{labels}}}");
+                    break;
+                }
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(documented, Has.Count.GreaterThanOrEqualTo(15), "README's metrics reference lists the product's metrics");
+            Assert.That(wrong, Is.Empty, "README's metrics reference must match what /metrics exports");
+        });
+    }
+
     /// <summary>
     /// The daemon's own /metrics, over HTTP, after a run that moved every counter, a heartbeat and a
     /// canary. With <c>NACOSSYNC_METRICS_CAPTURE</c> set to a path the text is also written there
@@ -104,6 +148,12 @@ internal sealed partial class ObservabilityArtifactsTests
 
         return text;
     }
+
+    [GeneratedRegex(@"^\| `(?<name>nacossync_[a-z0-9_]+)(?:\{(?<labels>[a-z,]*)\})?` \| (?<type>counter|gauge|histogram) \|", RegexOptions.Multiline)]
+    private static partial Regex ReadmeMetricRow();
+
+    [GeneratedRegex(@"^# TYPE (\S+) (\S+)$", RegexOptions.Multiline)]
+    private static partial Regex TypeLine();
 
     [GeneratedRegex(@"^(nacossync_[a-z0-9_]+?)(?:_bucket|_sum|_count)?(?:\{| )", RegexOptions.Multiline)]
     private static partial Regex MetricNameLine();
