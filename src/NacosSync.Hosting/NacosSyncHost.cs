@@ -14,6 +14,7 @@ using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Hosting.Options;
 using NacosSync.Hosting.State;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Database;
 using NacosSync.Storage.State;
 
@@ -87,6 +88,7 @@ public static class NacosSyncHost
         services.AddSingleton<StateSchemaMigrator>();
         services.AddSingleton<CheckpointStore>();
         services.AddNacosSyncMetrics();
+        services.AddNacosPipelines();
         services.AddSingleton<SyncJobExecutor>();
         SyncModules.Add(services);
         return services;

@@ -6,6 +6,7 @@ using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Config;
 
@@ -32,7 +33,8 @@ internal interface IConfigEndpointsProvider
 /// Endpoints from configuration: database connection strings via <see cref="Secrets"/>, one
 /// <see cref="NacosTransport"/> per cluster (built directly on the transport; cached by cluster key).
 /// </summary>
-internal sealed class ConfigEndpointsProvider(TimeProvider timeProvider, ILoggerFactory loggerFactory) : IConfigEndpointsProvider, IDisposable
+internal sealed class ConfigEndpointsProvider(TimeProvider timeProvider, ILoggerFactory loggerFactory,
+    ResiliencePipelineRegistry<NacosPipelineKey>? pipelines = null) : IConfigEndpointsProvider, IDisposable
 {
     private readonly ConcurrentDictionary<string, NacosConfigClient> _clients = new(StringComparer.Ordinal);
     private readonly HttpClient _http = NacosHttp.CreateClient();
@@ -73,7 +75,7 @@ internal sealed class ConfigEndpointsProvider(TimeProvider timeProvider, ILogger
             IdentityValue = Secrets.Read(cluster.IdentityValue, cluster.IdentityValueFile, $"Clusters:{key}:IdentityValue"),
             RequestTimeout = cluster.RequestTimeout,
         },
-        _http, timeProvider, loggerFactory.CreateLogger("NacosSync.Nacos." + key))));
+        _http, timeProvider, loggerFactory.CreateLogger("NacosSync.Nacos." + key), pipelines)));
 
     private static Uri ToUri(string address) =>
         new(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address);

@@ -7,7 +7,9 @@ using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.State;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Naming;
 
@@ -23,7 +25,8 @@ internal static class NamingServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new NacosClientFactory(
-            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            pipelines: sp.GetService<ResiliencePipelineRegistry<NacosPipelineKey>>()));
         services.TryAddSingleton(sp => new HeartbeatKeeper(
             sp.GetRequiredService<NacosClientFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HeartbeatKeeper>>(),
             sp.GetService<SyncMetrics>(), sp.GetService<HeartbeatOptions>()));
