@@ -12,7 +12,7 @@ internal sealed class SyncRunMetricsTests
     [Test]
     public void Lag_rises_while_runs_fail_and_returns_to_zero_when_a_run_converges()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         using var meters = new SyncMetrics();
         var metrics = new SyncRunMetrics(meters, clock);
         var change = clock.GetUtcNow();
@@ -38,7 +38,7 @@ internal sealed class SyncRunMetricsTests
     [Test]
     public void Lag_counts_the_silence_when_no_run_succeeds_within_the_staleness_window()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         using var meters = new SyncMetrics();
         var metrics = new SyncRunMetrics(meters, clock);
         metrics.Track("t", SyncKind.Naming, staleAfter: TimeSpan.FromSeconds(10));
