@@ -54,9 +54,11 @@ internal static class SyncCommands
             var error = parseResult.InvocationConfiguration.Error;
             var stdout = parseResult.InvocationConfiguration.Output;
             NacosSyncOptions options;
+            Microsoft.Extensions.Configuration.IConfiguration configuration;
             try
             {
-                options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption))));
+                configuration = NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption)));
+                options = NacosSyncConfiguration.Bind(configuration);
             }
             catch (NacosSyncConfigurationException ex)
             {
@@ -102,7 +104,7 @@ internal static class SyncCommands
 
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            NacosSyncHost.AddSyncServices(services, options);
+            NacosSyncHost.AddSyncServices(services, configuration);
             await using var provider = services.BuildServiceProvider();
             var runners = provider.GetServices<ISyncRunner>().ToDictionary(r => r.Kind);
 

@@ -83,6 +83,32 @@ internal sealed class ConfigurationTests
     }
 
     [Test]
+    public void A_misspelt_key_is_named_by_its_full_path_with_the_keys_allowed_there()
+    {
+        var errors = Errors(With(("Tasks:migrate:Guards:MaxDeleteRatio", "0.5"), ("Clusters:idc-a:Pasword", "x")));
+
+        Assert.That(errors, Is.SupersetOf(new[]
+        {
+            "Tasks:migrate:Guards:MaxDeleteRatio: unknown key; Tasks:migrate:Guards may hold MaxDeletionRatio, DeletionAllowance, AllowEmptySource",
+        }), "the path as written in the file, and what is allowed there");
+        Assert.That(errors, Has.One.StartsWith("Clusters:idc-a:Pasword: unknown key; Clusters:idc-a may hold ").And.Contains("Password"),
+            "every misspelt key is reported at once");
+    }
+
+    [Test]
+    public void A_secret_file_that_does_not_exist_is_a_configuration_error_naming_the_key()
+    {
+        var errors = Errors(With(("Clusters:idc-a:Username", "nacos"), ("Clusters:idc-a:PasswordFile", "/nonexistent/pw"),
+            ("Endpoint:AdminTokenFile", "/nonexistent/token")));
+
+        Assert.That(errors, Is.SupersetOf(new[]
+        {
+            "Clusters:idc-a:PasswordFile: '/nonexistent/pw' does not exist; create it with the secret, or set Clusters:idc-a:Password instead",
+            "Endpoint:AdminTokenFile: '/nonexistent/token' does not exist; create it with the secret, or set Endpoint:AdminToken instead",
+        }));
+    }
+
+    [Test]
     public void An_unknown_top_level_key_is_reported()
     {
         var errors = Errors(With(("Task:migrate:Source", "idc-a")));
@@ -146,7 +172,26 @@ internal sealed class ConfigurationTests
         }
 
         var path = Path.Combine(directory!.FullName, "config", "nacos-sync.json");
-        var options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(path));
+        // The example names mounted secret files (/run/secrets/...); stand in a file for each, as a deployment would mount them.
+        var secrets = Directory.CreateTempSubdirectory("nacos-sync-secrets-");
+        var mounted = NacosSyncConfiguration.Load(path).AsEnumerable()
+            .Where(kv => kv.Key.EndsWith("File", StringComparison.Ordinal) && !string.IsNullOrEmpty(kv.Value))
+            .Select(kv =>
+            {
+                var file = Path.Combine(secrets.FullName, Path.GetFileName(kv.Value!));
+                File.WriteAllText(file, "Server=127.0.0.1;Database=x;User ID=u;Password=p");
+                return KeyValuePair.Create(kv.Key, (string?)file);
+            })
+            .ToList();
+        NacosSyncOptions options;
+        try
+        {
+            options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(path, mounted));
+        }
+        finally
+        {
+            secrets.Delete(recursive: true);
+        }
 
         Assert.Multiple(() =>
         {
