@@ -193,12 +193,15 @@ internal sealed partial class ConfigSyncRunner(
             var source = Count(context.SourceRows.ReadDigestsAsync(segment.SourceTenant, segment.SourceGroup, segment.ExcludedSourceGroups, Keep, cancellationToken),
                 d => context.ApiMode ? ApiConfigTarget.ForApi(d with { Key = segment.MapKey(d.Key) }) : d with { Key = segment.MapKey(d.Key) },
                 () => sourceCount++);
+            source = ConfigReadSide.Tag(source, SyncStage.ReadSource, cancellationToken);
             if (cacheCheck is not null)
             {
-                source = cacheCheck.TapAsync(source, cancellationToken);
+                // The cache check asks the target's nodes: its failures are target reads.
+                source = ConfigReadSide.Tag(cacheCheck.TapAsync(source, cancellationToken), SyncStage.ReadTarget, cancellationToken);
             }
 
-            var target = Count(context.Target.ReadDigestsAsync(segment, Keep, cancellationToken), d => d, () => targetCount++);
+            var target = ConfigReadSide.Tag(Count(context.Target.ReadDigestsAsync(segment, Keep, cancellationToken), d => d, () => targetCount++),
+                SyncStage.ReadTarget, cancellationToken);
             var batch = new List<(ConfigKey, ConfigDifference)>(ApplyBatch);
             try
             {
@@ -222,8 +225,9 @@ internal sealed partial class ConfigSyncRunner(
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 readsComplete = false;
-                LogReadFailed(logger, ex, context.TaskName, segment);
-                run.Error(SyncStage.ReadSource, $"reading {segment} failed: {ex.Message}");
+                var (stage, cause) = ConfigReadSide.Of(ex, SyncStage.ReadSource);
+                LogReadFailed(logger, context.TaskName, segment, stage.Name(), cause.Message);
+                run.Error(stage, $"reading {segment} failed: {cause.Message}");
             }
 
             await ApplyAsync(context, run, batch, expected, null, cancellationToken);
@@ -796,8 +800,8 @@ internal sealed partial class ConfigSyncRunner(
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Cannot read the version of cluster {Cluster} ({Error}); assuming the public namespace is ''")]
     private static partial void LogVersionUnknown(ILogger logger, string cluster, string error);
 
-    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed; no removals this run")]
-    private static partial void LogReadFailed(ILogger logger, Exception exception, string task, ConfigSegment segment);
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed ({Stage}): {Error}; no removals this run")]
+    private static partial void LogReadFailed(ILogger logger, string task, ConfigSegment segment, string stage, string error);
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Config task {Task}: incremental run replaced by a full one: {Reason}")]
     private static partial void LogFallback(ILogger logger, string task, string reason);

@@ -264,7 +264,12 @@ internal sealed partial class NacosTransport : IDisposable
             }
             catch (NacosRejectedException ex) when (ex.StatusCode is >= 400 and < 500)
             {
-                throw new NacosUnauthorizedException($"{_options.Name}: login as '{_options.Username}' refused: {ex.ServerMessage}", ex.StatusCode, ex);
+                throw LoginRefused(ex.StatusCode, ex.ServerMessage, ex);
+            }
+            catch (NacosUnauthorizedException ex)
+            {
+                // 401/403 to the login itself: the credentials, not the token.
+                throw LoginRefused(ex.StatusCode, ex.Message, ex);
             }
 
             using var document = ParseJson(response.Body, "login");
@@ -287,6 +292,10 @@ internal sealed partial class NacosTransport : IDisposable
             _loginLock.Release();
         }
     }
+
+    private NacosUnauthorizedException LoginRefused(int status, string detail, Exception inner) => new(
+        $"{_options.Name}: login as '{_options.Username}' refused: the cluster rejected the credentials ({status}: {detail}); check Clusters:{_options.Name}:Username and Password",
+        status, inner);
 
     private async Task<NacosResponse> SendHttpAsync(Uri node, NacosRequest request, string? token, CancellationToken cancellationToken)
     {

@@ -166,7 +166,17 @@ internal static class SyncCommands
                     + " without one they expire from the target 30 s after this command ends. `nacos-sync trigger` has the daemon resync instead.");
             }
 
-            return ExitCode(results, verb);
+            var exitCode = ExitCode(results, verb);
+            if (exitCode == ExitCodes.Unreachable)
+            {
+                // Say why nothing could be compared, so a refused login is not read as "differences found".
+                foreach (var e in results.SelectMany(r => r.Errors).Where(e => e.Stage is SyncStage.ReadSource or SyncStage.ReadTarget).DistinctBy(e => e.Message).Take(3))
+                {
+                    await error.WriteLineAsync($"nacos-sync {name}: {(e.Stage == SyncStage.ReadTarget ? "the target" : "the source")} could not be read: {e.Message}");
+                }
+            }
+
+            return exitCode;
         });
         return command;
     }

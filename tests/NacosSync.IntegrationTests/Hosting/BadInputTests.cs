@@ -1,3 +1,6 @@
+using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.Sandbox;
+
 namespace NacosSync.IntegrationTests.Hosting;
 
 /// <summary>Bad input as a new user meets it (issue 9, defect 20): each mistake is named and exits with the documented code.</summary>
@@ -49,6 +52,45 @@ internal sealed class BadInputTests
             Assert.That(exitCode, Is.EqualTo(2), "README: 2 = usage or configuration error");
             Assert.That(error, Is.Not.Empty, "the parse error is explained");
         });
+    }
+
+    [TestCase("naming")]
+    [TestCase("config")]
+    public async Task A_wrong_target_password_makes_verify_say_the_target_refused_the_login_not_that_there_are_differences(string kind)
+    {
+        var sourceDb = await MariaDbServer.CreateDatabaseAsync("pwsrc");
+        var targetDb = await MariaDbServer.CreateDatabaseAsync("pwdst");
+        var state = await MariaDbServer.CreateDatabaseAsync("pwstate");
+        await using var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
+        await using var target = await SandboxCluster.StartAsync(
+            new SandboxClusterOptions { Database = targetDb, DumpChangeInterval = null, AuthEnabled = true, AdminPassword = "right" }, CancellationToken.None);
+        var config = await WriteConfigAsync($$"""
+            {
+              "Clusters": {
+                "src": { "ServerAddresses": [ "{{source.ServerAddresses[0]}}" ], "Database": { "ConnectionString": "{{DaemonHostTests.StateConnectionString(sourceDb)}}" } },
+                "dst": { "ServerAddresses": [ "{{target.ServerAddresses[0]}}" ], "Username": "nacos", "Password": "wrong",
+                         "Database": { "ConnectionString": "{{DaemonHostTests.StateConnectionString(targetDb)}}" } }
+              },
+              "Tasks": { "v": { "Source": "src", "Target": "dst", "Naming": { "Enabled": {{(kind == "naming" ? "true" : "false")}} }, "Config": { "Enabled": {{(kind == "config" ? "true" : "false")}}, "Mode": "Api" } } },
+              "State": { "Database": { "ConnectionString": "{{DaemonHostTests.StateConnectionString(state)}}" } }
+            }
+            """);
+        try
+        {
+            var (exitCode, output, error) = await CommandLineTests.InvokeAsync("verify", "--config", config, "-o", "json");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(exitCode, Is.EqualTo(4), "README: 4 = a cluster could not be reached (here: refused our credentials); 1 would mean differences\n" + output + error);
+                Assert.That(output + error, Does.Contain("dst").And.Contain("login").And.Contain("refused"), "names the cluster and that the credentials were refused");
+                Assert.That(output, Does.Contain("read_target").And.Not.Contain("read_source"), "the target's failure is a target read, not a source read");
+                Assert.That(output + error, Does.Not.Contain("differences found"));
+            });
+        }
+        finally
+        {
+            File.Delete(config);
+        }
     }
 
     internal static async Task<string> WriteConfigAsync(string json)
