@@ -5,6 +5,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Retry;
+using Polly.Telemetry;
 using Polly.Timeout;
 
 namespace NacosSync.Nacos.Transport;
@@ -30,8 +31,18 @@ internal static class NacosPipelines
     public static readonly ResiliencePropertyKey<NacosRequest> RequestKey = new("nacos.request");
 
     /// <summary>Polly's registry keyed by <see cref="NacosPipelineKey"/>, with Polly's telemetry on the host's logger factory.</summary>
-    public static IServiceCollection AddNacosPipelines(this IServiceCollection services) =>
+    public static IServiceCollection AddNacosPipelines(this IServiceCollection services)
+    {
         services.AddResiliencePipelineRegistry<NacosPipelineKey>();
+        // Retries and attempts against a node that is down are expected: the transport warns about them
+        // by message (event 4001); Polly's own records of them, which carry the exception, stay at Debug.
+        services.Configure<TelemetryOptions>(o => o.SeverityProvider = args => args.Event.EventName switch
+        {
+            "OnCircuitOpened" or "OnCircuitClosed" or "OnCircuitHalfOpened" => ResilienceEventSeverity.Information,
+            _ => ResilienceEventSeverity.Debug,
+        });
+        return services;
+    }
 
     /// <summary>The cluster's pipeline for <paramref name="purpose"/>: from the registry when there is one, else built here.</summary>
     public static ResiliencePipeline Get(ResiliencePipelineRegistry<NacosPipelineKey>? registry, string purpose, NacosTransportOptions options)
