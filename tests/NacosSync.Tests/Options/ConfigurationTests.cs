@@ -201,6 +201,32 @@ internal sealed class ConfigurationTests
         });
     }
 
+    [Test]
+    public void The_example_configuration_tells_examples_from_defaults_and_shows_connection_strings()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NacosSync.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var lines = File.ReadAllLines(Path.Combine(directory!.FullName, "config", "nacos-sync.json"));
+        var text = string.Join("\n", lines);
+        // Values that differ from the options' defaults: each line must say it is an example (or required).
+        string[] examples = ["\"ClusterId\": \"idc-a\"", "\"ClusterId\": \"cloud-b\"", "\"Username\": \"nacos\"", "\"PasswordFile\":",
+            "\"Exclude\": [ \"*-canary\" ]", "\"Url\": \"http://0.0.0.0:9898\"", "\"AdminTokenFile\":"];
+        var unmarked = lines.Where(l => examples.Any(e => l.Contains(e, StringComparison.Ordinal))
+            && !l.Contains("example", StringComparison.OrdinalIgnoreCase) && !l.Contains("required", StringComparison.OrdinalIgnoreCase)).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Not.Contain("Every value shown is the default"), "several values are examples, not defaults");
+            Assert.That(unmarked, Is.Empty, "values that are not the defaults are marked as examples");
+            Assert.That(text, Does.Contain("Server=").And.Contain("Database=nacossync"), "a connection-string example for the state database");
+            Assert.That(text, Does.Contain("Database=nacos_config"), "a connection-string example for a Nacos config database");
+        });
+    }
+
     [TestCase("10.0.0.1:8848", "http", "10.0.0.1", 8848)]
     [TestCase("nacos.internal", "http", "nacos.internal", 8848)]
     [TestCase("https://nacos.example.com", "https", "nacos.example.com", 8848)]
