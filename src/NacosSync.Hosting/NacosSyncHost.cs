@@ -15,6 +15,7 @@ using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Hosting.Options;
 using NacosSync.Hosting.State;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Database;
 using NacosSync.Storage.State;
 
@@ -43,7 +44,7 @@ public static class NacosSyncHost
         builder.WebHost.UseUrls(options.Endpoint.Url);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        AddSyncServices(builder.Services, options);
+        AddSyncServices(builder.Services, configuration);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
         builder.Services.AddSyncJobs(options);
@@ -78,29 +79,23 @@ public static class NacosSyncHost
     /// Everything a sync run needs, without the scheduler and the HTTP endpoint: used by the daemon
     /// and by the CLI's one-off commands (resync, plan, verify).
     /// </summary>
-    public static IServiceCollection AddSyncServices(IServiceCollection services, NacosSyncOptions options)
+    /// <param name="configuration">The file and environment, as checked by <see cref="NacosSyncConfiguration.Bind"/>.</param>
+    public static IServiceCollection AddSyncServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IOptions<NacosSyncOptions>>(Microsoft.Extensions.Options.Options.Create(options));
-        services.AddSingleton<IOptionsMonitor<NacosSyncOptions>>(new StaticOptionsMonitor<NacosSyncOptions>(options));
-        services.AddSingleton(_ => new SqlDatabase(
-            Secrets.Read(options.State.Database.ConnectionString, options.State.Database.ConnectionStringFile, "State:Database:ConnectionString")!));
+        services.AddNacosSyncOptions(configuration);
+        services.AddSingleton(sp =>
+        {
+            var state = sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value.State.Database;
+            return new SqlDatabase(Secrets.Read(state.ConnectionString, state.ConnectionStringFile, "State:Database:ConnectionString")!);
+        });
         services.AddSingleton<StateSchemaMigrator>();
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
         services.AddNacosSyncMetrics();
+        services.AddNacosPipelines();
         services.AddSingleton<SyncJobExecutor>();
         SyncModules.Add(services);
         return services;
     }
-}
-
-/// <summary>Options that never change after start (the daemon reads its file once).</summary>
-internal sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-{
-    public T CurrentValue => value;
-
-    public T Get(string? name) => value;
-
-    public IDisposable? OnChange(Action<T, string?> listener) => null;
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
+using NacosSync.Nacos.Transport;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Clusters;
 
@@ -11,14 +13,15 @@ internal static class ClusterRegistryServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the <see cref="NacosClientFactory"/> (once, however many kinds ask for it). Needs
-    /// <see cref="IOptions{NacosSyncOptions}"/> and logging; adds <see cref="TimeProvider.System"/> when no clock is registered.
+    /// <see cref="IOptions{NacosSyncOptions}"/> and logging, and uses Polly's pipeline registry when one is registered; adds <see cref="TimeProvider.System"/> when no clock is registered.
     /// </summary>
     public static IServiceCollection AddClusterRegistry(this IServiceCollection services)
     {
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new NacosClientFactory(
-            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            pipelines: sp.GetService<ResiliencePipelineRegistry<NacosPipelineKey>>()));
         return services;
     }
 }

@@ -6,6 +6,7 @@ using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Database;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Clusters;
 
@@ -32,9 +33,13 @@ internal sealed class NacosClientFactory : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<NacosTransport>> _transports = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, NacosConfigClient> _configClients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SqlDatabase?> _databases = new(StringComparer.Ordinal);
+    private readonly ResiliencePipelineRegistry<NacosPipelineKey>? _pipelines;
 
-    public NacosClientFactory(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null)
+    /// <param name="pipelines">Polly's registry for the per-cluster pipelines; null: each transport builds its own.</param>
+    public NacosClientFactory(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null,
+        ResiliencePipelineRegistry<NacosPipelineKey>? pipelines = null)
     {
+        _pipelines = pipelines;
         _options = options;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
@@ -124,6 +129,6 @@ internal sealed class NacosClientFactory : IDisposable
             IdentityKey = cluster.IdentityKey,
             IdentityValue = Secrets.Read(cluster.IdentityValue, cluster.IdentityValueFile, $"Clusters:{clusterKey}:IdentityValue"),
             RequestTimeout = cluster.RequestTimeout,
-        }, _httpClient, _timeProvider, _loggerFactory.CreateLogger("NacosSync.Nacos." + clusterKey));
+        }, _httpClient, _timeProvider, _loggerFactory.CreateLogger("NacosSync.Nacos." + clusterKey), _pipelines);
     }
 }

@@ -125,7 +125,7 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
             // A read of either side (a database or the config API), or keys out of order: this segment says nothing about removals.
             var stage = ex is ConfigReadException read ? read.Stage : SyncStage.ReadSource;
             var cause = ex is ConfigReadException ? ex.InnerException! : ex;
-            LogReadFailed(logger, cause, scope.TaskName, segment);
+            LogReadFailed(logger, scope.TaskName, segment, stage.Name(), cause.Message);
             tally.Error(stage, $"reading {segment} failed: {cause.Message}");
             return (null, true);
         }
@@ -155,8 +155,8 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
         }
     }
 
-    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed; no removals in its namespace this run")]
-    private static partial void LogReadFailed(ILogger logger, Exception exception, string task, ConfigSegment segment);
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed ({Stage}: {Error}); no removals in its namespace this run")]
+    private static partial void LogReadFailed(ILogger logger, string task, ConfigSegment segment, string stage, string error);
 }
 
 /// <summary>A read of one side of the diff failed.</summary>

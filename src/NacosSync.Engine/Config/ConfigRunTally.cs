@@ -75,6 +75,9 @@ internal sealed class ConfigRunTally
 
     public void Error(SyncStage stage, string message, string? key = null) => _errors.Add(new SyncError(stage, message, key));
 
+    /// <summary>An error of the whole run; <paramref name="unreachable"/> when a cluster could not be reached or refused us (the CLI's exit code 4).</summary>
+    public void Error(SyncStage stage, string message, bool unreachable) => _errors.Add(new SyncError(stage, message, Unreachable: unreachable));
+
     /// <summary>One change applied (or planned, in a dry run).</summary>
     public void Applied(string tenant, ConfigChangeKind kind)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 
 namespace NacosSync.Engine.Config;
@@ -55,6 +56,13 @@ internal sealed partial class ConfigSyncRunner(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (Expected(ex, tally.Stage) is { } expected)
+        {
+            // A cluster or database that failed as they do (unreachable, refused, malformed): its message says it all.
+            var (stage, cause) = expected;
+            LogRunFailedExpected(logger, taskName, mode, stage.Name(), cause.Message);
+            tally.Error(stage, cause.Message, unreachable: cause is NacosUnreachableException or NacosUnauthorizedException or NacosVersionUnknownException);
         }
         catch (Exception ex)
         {
@@ -143,6 +151,17 @@ internal sealed partial class ConfigSyncRunner(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Config sync of task {Task} is disabled")]
     private static partial void LogDisabled(ILogger logger, string task);
+
+    /// <summary>The stage and cause of a failure a cluster or database produces in normal operation; null for anything else (a bug).</summary>
+    private static (SyncStage Stage, Exception Cause)? Expected(Exception exception, SyncStage current) => exception switch
+    {
+        ConfigReadException { InnerException: NacosException or System.Data.Common.DbException } tagged => (tagged.Stage, tagged.InnerException!),
+        NacosException or System.Data.Common.DbException => (current, exception),
+        _ => null,
+    };
+
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Warning, Message = "Config sync run of task {Task} ({Mode}) failed at {Stage}: {Error}")]
+    private static partial void LogRunFailedExpected(ILogger logger, string task, SyncMode mode, string stage, string error);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Config sync run of task {Task} ({Mode}) failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string task, SyncMode mode);

@@ -3,6 +3,7 @@ using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Config;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Config;
 

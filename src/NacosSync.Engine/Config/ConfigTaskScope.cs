@@ -91,8 +91,8 @@ internal sealed partial class ConfigTaskScopeFactory(IConfigEndpointsProvider en
             return (null, $"task '{taskName}': the source database lacks config_info or his_config_info (schema {sourceSchema.Line})");
         }
 
-        var sourcePublic = await PublicTenantAsync(ep.SourceApi, cancellationToken);
-        var targetPublic = await PublicTenantAsync(ep.TargetApi, cancellationToken);
+        var sourcePublic = await PublicTenantAsync(ep.SourceApi, SyncStage.ReadSource, cancellationToken);
+        var targetPublic = await PublicTenantAsync(ep.TargetApi, SyncStage.ReadTarget, cancellationToken);
         IConfigTarget target = ep.TargetDatabase is { } tdb && targetSchema is not null
             ? new DatabaseConfigTarget(new ConfigRowStore(tdb, targetSchema), new ConfigRowWriter(tdb, targetSchema), ep.TargetApi, DeleteThroughApi)
             : new ApiConfigTarget(ep.TargetApi);
@@ -117,8 +117,18 @@ internal sealed partial class ConfigTaskScopeFactory(IConfigEndpointsProvider en
     }
 
     /// <summary>The registry's one public-tenant policy; a version that cannot be read fails the run (naming the cluster).</summary>
-    private static Task<string> PublicTenantAsync(NacosConfigClient api, CancellationToken cancellationToken) =>
-        NacosClientFactory.PublicConfigTenantAsync(api.Transport, cancellationToken);
+    /// <exception cref="ConfigReadException">The version could not be read; tagged with the side it belongs to.</exception>
+    private static async Task<string> PublicTenantAsync(NacosConfigClient api, SyncStage side, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await NacosClientFactory.PublicConfigTenantAsync(api.Transport, cancellationToken);
+        }
+        catch (NacosException ex)
+        {
+            throw new ConfigReadException(side, ex);
+        }
+    }
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Debug, Message = "Config task {Task}: {Mode} mode, source schema {Source}, target schema {Target}")]
     private static partial void LogPrepared(ILogger logger, string task, string mode, string source, string target);

@@ -7,7 +7,9 @@ using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.State;
+using Polly.Registry;
 
 namespace NacosSync.Engine.Naming;
 

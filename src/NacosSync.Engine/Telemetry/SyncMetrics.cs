@@ -11,10 +11,14 @@ internal sealed class SyncMetrics : IDisposable
     public const string MeterName = "NacosSync";
 
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
 
+    /// <param name="meterFactory">The host's factory (which then owns the meter); null in tests and tools that build their own.</param>
     public SyncMetrics(IMeterFactory? meterFactory = null)
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName, typeof(SyncMetrics).Assembly.GetName().Version?.ToString(3));
+        var options = new MeterOptions(MeterName) { Version = typeof(SyncMetrics).Assembly.GetName().Version?.ToString(3) };
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(options) ?? new Meter(options);
         HeartbeatsSent = _meter.CreateCounter<long>("nacossync.heartbeats", unit: "{heartbeat}", description: "Heartbeats sent to target clusters for ephemeral replicas, by task and outcome.");
     }
 
@@ -23,5 +27,11 @@ internal sealed class SyncMetrics : IDisposable
     /// <summary>Tags: task, outcome (ok, reregistered, failed).</summary>
     public Counter<long> HeartbeatsSent { get; }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 }

@@ -3,10 +3,10 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using OpenTelemetry.Metrics;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Hosting.Jobs;
-using NacosSync.Hosting.Metrics;
 using NacosSync.Hosting.State;
 
 namespace NacosSync.Hosting.Endpoints;
@@ -20,8 +20,7 @@ internal static class DaemonEndpoints
         app.MapGet("/readyz", (Readiness readiness) => readiness.NotReadyReason is { } reason
             ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ready\n"));
-        app.MapGet("/metrics", async (PrometheusTextExporter exporter, OpenTelemetry.Metrics.MeterProvider _, CancellationToken cancellationToken) =>
-            Results.Text(await exporter.ScrapeAsync(cancellationToken), PrometheusTextExporter.ContentType));
+        app.MapPrometheusScrapingEndpoint("/metrics");
 
         app.MapPost("/admin/tasks/{task}/resync", async (string task, string? kind, bool? allowDeletions, HttpRequest request,
             SyncJobExecutor executor, CancellationToken cancellationToken) =>

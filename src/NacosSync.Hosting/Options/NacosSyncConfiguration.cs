@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Hosting.Jobs;
@@ -46,8 +48,23 @@ public static class NacosSyncConfiguration
         }
     }
 
-    /// <summary>Binds and validates; every problem is reported at once, each naming its key.</summary>
-    /// <exception cref="NacosSyncConfigurationException">Unknown keys, values of the wrong type, or values the validator refuses.</exception>
+    /// <summary>
+    /// Registers <see cref="NacosSyncOptions"/> bound from <paramref name="configuration"/> (unknown keys
+    /// are errors) and checked at start by <see cref="NacosSyncOptionsValidator"/> and
+    /// <see cref="SecretFilesValidator"/>, so a bad file fails before the first job.
+    /// </summary>
+    public static IServiceCollection AddNacosSyncOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<NacosSyncOptions>()
+            .Bind(OwnSections(configuration), binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NacosSyncOptions>>(new NacosSyncOptionsValidator(QuartzRegistration.CronError)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NacosSyncOptions>, SecretFilesValidator>());
+        return services;
+    }
+
+    /// <summary>Binds and validates as the host will; every problem is reported at once, each naming its key.</summary>
+    /// <exception cref="NacosSyncConfigurationException">Unknown keys, values of the wrong type, or values the validators refuse.</exception>
     public static NacosSyncOptions Bind(IConfiguration configuration)
     {
         var errors = new List<string>();
@@ -59,30 +76,47 @@ public static class NacosSyncConfiguration
             }
         }
 
-        var options = new NacosSyncOptions();
-        // Each section on its own, so "Logging" (the host's) is not an unknown key of ours.
-        BindSection(configuration, "Clusters", options.Clusters, errors);
-        BindSection(configuration, "Tasks", options.Tasks, errors);
-        BindSection(configuration, "State", options.State, errors);
-        BindSection(configuration, "Endpoint", options.Endpoint, errors);
-
-        if (errors.Count == 0)
+        // Unknown keys and values of the wrong type, all of them, before the binder stops at the first.
+        foreach (var property in typeof(NacosSyncOptions).GetProperties())
         {
-            var result = new NacosSyncOptionsValidator(QuartzRegistration.CronError).Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-            if (result.Failed)
-            {
-                errors.AddRange(result.Failures);
-            }
+            var section = configuration.GetSection(property.Name);
+            UnknownKeyCheck.Collect(section, property.PropertyType, errors);
+            CollectConversionErrors(section, property.PropertyType, errors);
         }
 
-        return errors.Count == 0 ? options : throw new NacosSyncConfigurationException(errors);
+        if (errors.Count > 0)
+        {
+            throw new NacosSyncConfigurationException(errors);
+        }
+
+        using var services = new ServiceCollection().AddNacosSyncOptions(configuration).BuildServiceProvider();
+        try
+        {
+            return services.GetRequiredService<IOptions<NacosSyncOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new NacosSyncConfigurationException([.. ex.Failures]);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new NacosSyncConfigurationException([Describe(ex)]);
+        }
     }
 
-    private static void BindSection(IConfiguration configuration, string key, object target, List<string> errors)
+    /// <summary>
+    /// Our sections only: <c>Logging</c> is the host's logger's, and the web host writes keys of its
+    /// own (<c>urls</c>) into the configuration it is given. Unknown top-level keys are reported by <see cref="Bind"/>.
+    /// </summary>
+    private static IConfiguration OwnSections(IConfiguration configuration) =>
+        new ConfigurationBuilder().AddInMemoryCollection(typeof(NacosSyncOptions).GetProperties()
+            .SelectMany(p => configuration.GetSection(p.Name).AsEnumerable())).Build();
+
+    private static void CollectConversionErrors(IConfigurationSection section, Type type, List<string> errors)
     {
         try
         {
-            configuration.GetSection(key).Bind(target, binder => binder.ErrorOnUnknownConfiguration = true);
+            section.Get(type);
         }
         catch (InvalidOperationException ex)
         {

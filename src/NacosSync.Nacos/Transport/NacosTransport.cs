@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
+using Polly.Registry;
 using Polly.Timeout;
 
 namespace NacosSync.Nacos.Transport;
@@ -13,16 +13,13 @@ namespace NacosSync.Nacos.Transport;
 /// <summary>
 /// HTTP access to one Nacos cluster: several nodes with failover (a failed node is left for the
 /// next one and the healthy one remembered), login and token refresh, the server identity header,
-/// and two resilience pipelines built once, <c>nacos-read</c> and <c>nacos-write</c>
-/// (total timeout → retry with jitter → circuit breaker → attempt timeout; writes are retried
-/// only when the request says it is idempotent). Thread-safe; one per cluster.
+/// and the cluster's two resilience pipelines, <c>nacos-read</c> and <c>nacos-write</c>
+/// (<see cref="NacosPipelines"/>). Thread-safe; one per cluster.
 /// </summary>
 internal sealed partial class NacosTransport : IDisposable
 {
-    public const string ReadPipelineName = "nacos-read";
-    public const string WritePipelineName = "nacos-write";
-
-    private static readonly ResiliencePropertyKey<NacosRequest> RequestKey = new("nacos.request");
+    public const string ReadPipelineName = NacosPipelines.Read;
+    public const string WritePipelineName = NacosPipelines.Write;
 
     private readonly NacosTransportOptions _options;
     private readonly HttpClient _httpClient;
@@ -37,7 +34,9 @@ internal sealed partial class NacosTransport : IDisposable
     private DateTimeOffset _tokenRefreshAt;
     private readonly NacosServerVersionCache _version = new();
 
-    public NacosTransport(NacosTransportOptions options, HttpClient httpClient, TimeProvider? timeProvider = null, ILogger? logger = null)
+    /// <param name="pipelines">Polly's registry (the host's); null: this transport builds its own pipelines.</param>
+    public NacosTransport(NacosTransportOptions options, HttpClient httpClient, TimeProvider? timeProvider = null, ILogger? logger = null,
+        ResiliencePipelineRegistry<NacosPipelineKey>? pipelines = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Servers.Count == 0)
@@ -55,8 +54,8 @@ internal sealed partial class NacosTransport : IDisposable
             _contextPath = "";
         }
 
-        _readPipeline = BuildPipeline(ReadPipelineName, retryWrites: false);
-        _writePipeline = BuildPipeline(WritePipelineName, retryWrites: true);
+        _readPipeline = NacosPipelines.Get(pipelines, NacosPipelines.Read, options);
+        _writePipeline = NacosPipelines.Get(pipelines, NacosPipelines.Write, options);
     }
 
     public string Name => _options.Name;
@@ -105,62 +104,11 @@ internal sealed partial class NacosTransport : IDisposable
 
     internal static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
-    private ResiliencePipeline BuildPipeline(string name, bool retryWrites)
-    {
-        var attempt = _options.RequestTimeout * Math.Min(_options.Servers.Count, 3) + TimeSpan.FromSeconds(1);
-        var total = attempt * (_options.MaxRetries + 1) + TimeSpan.FromSeconds(5);
-        var builder = new ResiliencePipelineBuilder { Name = name, InstanceName = _options.Name };
-        builder.AddTimeout(new TimeoutStrategyOptions
-        {
-            Name = name + "-total",
-            TimeoutGenerator = args => ValueTask.FromResult(
-                args.Context.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t * (_options.MaxRetries + 1) + TimeSpan.FromSeconds(5) : total),
-        });
-        if (_options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                Name = name + "-retry",
-                MaxRetryAttempts = _options.MaxRetries,
-                Delay = _options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)
-                    && args.Context.Properties.TryGetValue(RequestKey, out var r) && (r.IsRead || (retryWrites && r.Idempotent))),
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            Name = name + "-breaker",
-            FailureRatio = 0.8,
-            MinimumThroughput = 20,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = _options.BreakDuration,
-            ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
-        });
-        builder.AddTimeout(new TimeoutStrategyOptions
-        {
-            Name = name + "-attempt",
-            TimeoutGenerator = args => ValueTask.FromResult(
-                args.Context.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t + TimeSpan.FromSeconds(1) : attempt),
-        });
-        return builder.Build();
-    }
-
-    private static bool IsTransient(Exception? exception) => exception switch
-    {
-        NacosUnreachableException => true,
-        NacosRejectedException rejected => rejected.IsServerError,
-        TimeoutRejectedException => true,
-        _ => false,
-    };
-
     private async Task<NacosResponse> ExecuteAsync(NacosRequest request, Uri? node, CancellationToken cancellationToken)
     {
         var pipeline = request.IsRead ? _readPipeline : _writePipeline;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(RequestKey, request);
+        context.Properties.Set(NacosPipelines.RequestKey, request);
         try
         {
             return await pipeline.ExecuteAsync(
@@ -209,7 +157,7 @@ internal sealed partial class NacosTransport : IDisposable
 
                 return response;
             }
-            catch (NacosException ex) when (IsTransient(ex) && CanTryNextNode(request, ex))
+            catch (NacosException ex) when (NacosPipelines.IsTransient(ex) && CanTryNextNode(request, ex))
             {
                 last = ex;
                 LogNodeFailed(_logger, _options.Name, servers[index], request.ToString(), ex.Message);
@@ -272,7 +220,12 @@ internal sealed partial class NacosTransport : IDisposable
             }
             catch (NacosRejectedException ex) when (ex.StatusCode is >= 400 and < 500)
             {
-                throw new NacosUnauthorizedException($"{_options.Name}: login as '{_options.Username}' refused: {ex.ServerMessage}", ex.StatusCode, ex);
+                throw LoginRefused(ex.StatusCode, ex.ServerMessage, ex);
+            }
+            catch (NacosUnauthorizedException ex)
+            {
+                // 401/403 to the login itself: the credentials, not the token.
+                throw LoginRefused(ex.StatusCode, ex.Message, ex);
             }
 
             using var document = ParseJson(response.Body, "login");
@@ -295,6 +248,10 @@ internal sealed partial class NacosTransport : IDisposable
             _loginLock.Release();
         }
     }
+
+    private NacosUnauthorizedException LoginRefused(int status, string detail, Exception inner) => new(
+        $"{_options.Name}: login as '{_options.Username}' refused: the cluster rejected the credentials ({status}: {detail}); check Clusters:{_options.Name}:Username and Password",
+        status, inner);
 
     private async Task<NacosResponse> SendHttpAsync(Uri node, NacosRequest request, string? token, CancellationToken cancellationToken)
     {

@@ -1,18 +1,14 @@
-using System.Collections;
 using System.Data.Common;
-using System.Reflection;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace NacosSync.Storage.Database;
 
 /// <summary>
-/// The one place that names the MySQL driver (MySql.Data). Everything else speaks
+/// The one place that names the MySQL driver (MySqlConnector). Everything else speaks
 /// <see cref="System.Data.Common"/> and Dapper, so the driver can be swapped here alone.
 /// </summary>
 internal static class MySqlDriver
 {
-    static MySqlDriver() => TeachDriverUtf8Mb3();
-
     /// <summary>Checks a connection string and returns it with the settings NacosSync relies on.</summary>
     /// <exception cref="ArgumentException">The string cannot be parsed or asks for a charset other than utf8mb4.</exception>
     public static string Normalize(string connectionString)
@@ -40,6 +36,8 @@ internal static class MySqlDriver
                 nameof(connectionString));
         }
 
+        // Nacos tables hold no GUIDs: a CHAR(36) column stays a string.
+        builder.GuidFormat = MySqlGuidFormat.None;
         return builder.ConnectionString;
     }
 
@@ -50,6 +48,9 @@ internal static class MySqlDriver
         return $"{builder.Server}:{builder.Port}/{builder.Database}";
     }
 
+    /// <summary>The database a connection string names, or empty.</summary>
+    public static string DatabaseOf(string connectionString) => new MySqlConnectionStringBuilder(connectionString).Database;
+
     /// <summary>The same server and credentials with another default database.</summary>
     public static string WithDatabase(string connectionString, string database)
     {
@@ -59,41 +60,16 @@ internal static class MySqlDriver
 
     public static DbConnection CreateConnection(string connectionString) => new MySqlConnection(connectionString);
 
-    /// <summary>
-    /// MySql.Data 8.0.16 predates the charset name <c>utf8mb3</c>, which MariaDB 10.6+ and MySQL
-    /// 8.0.30+ report for system columns (SHOW WARNINGS, information_schema, @@variables). Reading
-    /// any such column throws "Character set 'utf8mb3' is not supported". The driver's private
-    /// name→encoding map is taught that utf8mb3 is its old "utf8". Newer drivers know the name and
-    /// are left as they are.
-    /// </summary>
-    private static void TeachDriverUtf8Mb3()
-    {
-        var map = typeof(MySqlConnection).Assembly.GetType("MySql.Data.MySqlClient.CharSetMap");
-        var mapping = map?.GetField("_mapping", BindingFlags.Static | BindingFlags.NonPublic)?.GetValue(null) as IDictionary;
-        var lockObject = map?.GetField("LockObject", BindingFlags.Static | BindingFlags.NonPublic)?.GetValue(null);
-        if (mapping is null || lockObject is null)
-        {
-            return;
-        }
-
-        lock (lockObject)
-        {
-            if (!mapping.Contains("utf8mb3") && mapping.Contains("utf8"))
-            {
-                mapping["utf8mb3"] = mapping["utf8"];
-            }
-        }
-    }
-
     /// <summary>Sorts a driver exception into the cases the sync code handles differently.</summary>
-    public static DbErrorKind Classify(DbException exception) => exception switch
+    public static DbErrorKind Classify(DbException exception) => exception is not MySqlException mysql ? DbErrorKind.Other : mysql.ErrorCode switch
     {
-        MySqlException { Number: 1062 } => DbErrorKind.DuplicateKey,
-        // 1366 incorrect string value, 1406 data too long: the row cannot be stored as it is.
-        MySqlException { Number: 1366 or 1406 or 1265 } => DbErrorKind.ValueNotStorable,
-        MySqlException { Number: 1213 or 1205 } => DbErrorKind.Transient,
-        MySqlException { Number: 1045 or 1044 or 1142 } => DbErrorKind.AccessDenied,
-        MySqlException { Number: 1042 or 0 } => DbErrorKind.Unreachable,
+        MySqlErrorCode.DuplicateKeyEntry => DbErrorKind.DuplicateKey,
+        // Incorrect string value, data too long, data truncated: the row cannot be stored as it is.
+        MySqlErrorCode.TruncatedWrongValueForField or MySqlErrorCode.DataTooLong or MySqlErrorCode.WarningDataTruncated => DbErrorKind.ValueNotStorable,
+        MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout => DbErrorKind.Transient,
+        MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied => DbErrorKind.AccessDenied,
+        MySqlErrorCode.UnknownDatabase => DbErrorKind.UnknownDatabase,
+        MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.None => DbErrorKind.Unreachable,
         _ => DbErrorKind.Other,
     };
 }
@@ -107,4 +83,5 @@ public enum DbErrorKind
     Transient,
     AccessDenied,
     Unreachable,
+    UnknownDatabase,
 }

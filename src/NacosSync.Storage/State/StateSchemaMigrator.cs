@@ -20,6 +20,7 @@ public sealed partial class StateSchemaMigrator(SqlDatabase database, ILogger<St
     /// <summary>Applies every script not applied yet; returns how many it applied.</summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
+        await database.EnsureExistsAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         var locked = await connection.ExecuteScalarAsync<int?>(
             new CommandDefinition("SELECT GET_LOCK(@name, 60)", new { name = LockName }, cancellationToken: cancellationToken));

@@ -32,6 +32,12 @@ internal static class RunCommand
                 await app.WaitForShutdownAsync(cancellationToken);
                 return ExitCodes.Success;
             }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // ValidateOnStart: the same checks as above, in case the environment changed in between (a secret file removed).
+                await error.WriteLineAsync($"nacos-sync: {new NacosSyncConfigurationException([.. ex.Failures]).Message}");
+                return ExitCodes.UsageError;
+            }
             catch (Exception ex) when (ex is System.Data.Common.DbException or System.Net.Sockets.SocketException or IOException)
             {
                 await error.WriteLineAsync($"nacos-sync: cannot start: {ex.Message}");

@@ -54,9 +54,11 @@ internal static class SyncCommands
             var error = parseResult.InvocationConfiguration.Error;
             var stdout = parseResult.InvocationConfiguration.Output;
             NacosSyncOptions options;
+            Microsoft.Extensions.Configuration.IConfiguration configuration;
             try
             {
-                options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption))));
+                configuration = NacosSyncConfiguration.Load(NacosSyncConfiguration.ResolvePath(parseResult.GetValue(NacosSyncCommandLine.ConfigOption)));
+                options = NacosSyncConfiguration.Bind(configuration);
             }
             catch (NacosSyncConfigurationException ex)
             {
@@ -102,7 +104,7 @@ internal static class SyncCommands
 
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            NacosSyncHost.AddSyncServices(services, options);
+            NacosSyncHost.AddSyncServices(services, configuration);
             await using var provider = services.BuildServiceProvider();
             var runners = provider.GetServices<ISyncRunner>().ToDictionary(r => r.Kind);
 
@@ -164,7 +166,17 @@ internal static class SyncCommands
                     + " without one they expire from the target 30 s after this command ends. `nacos-sync trigger` has the daemon resync instead.");
             }
 
-            return ExitCode(results, verb);
+            var exitCode = ExitCode(results, verb);
+            if (exitCode == ExitCodes.Unreachable)
+            {
+                // Say why nothing could be compared, so a refused login is not read as "differences found".
+                foreach (var e in results.SelectMany(r => r.Errors).Where(e => e.Stage is SyncStage.ReadSource or SyncStage.ReadTarget).DistinctBy(e => e.Message).Take(3))
+                {
+                    await error.WriteLineAsync($"nacos-sync {name}: {(e.Stage == SyncStage.ReadTarget ? "the target" : "the source")} could not be read: {e.Message}");
+                }
+            }
+
+            return exitCode;
         });
         return command;
     }

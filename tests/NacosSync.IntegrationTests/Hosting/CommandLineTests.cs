@@ -121,7 +121,7 @@ internal sealed class CommandLineTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await NacosSyncCommandLine.Create().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await NacosSyncCommandLine.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 }

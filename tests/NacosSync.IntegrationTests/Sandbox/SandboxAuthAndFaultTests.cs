@@ -21,7 +21,7 @@ internal sealed class SandboxAuthAndFaultTests
     [Test]
     public async Task With_auth_on_a_call_without_token_gets_403_json_and_a_login_token_works_until_its_ttl()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await StartSecuredAsync(clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
@@ -50,7 +50,7 @@ internal sealed class SandboxAuthAndFaultTests
     [Test]
     public async Task With_auth_on_username_and_password_params_a_bearer_header_and_the_identity_header_are_accepted()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await StartSecuredAsync(clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         var login = await client.SendAsync(HttpMethod.Post, "/nacos/v1/auth/login?username=nacos&password=s3cret");
@@ -77,7 +77,7 @@ internal sealed class SandboxAuthAndFaultTests
     [Test]
     public async Task Fault_modes_answer_500_drop_the_connection_hang_until_cleared_or_answer_an_empty_instance_list()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, clock: new FakeTimeProvider(TestTime.Start));
         var node = cluster.Nodes[0];
         using var client = SandboxTestKit.Client(node);
         using var healthy = SandboxTestKit.Client(cluster.Nodes[1]);

@@ -86,7 +86,7 @@ internal sealed class SandboxConfigTests
     public async Task After_a_direct_db_edit_nodes_serve_the_stale_value_until_local_cache_refreshes_only_the_node_that_received_it()
     {
         SqlDatabase? database = null;
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(), configure: o => database = o.Database);
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start), configure: o => database = o.Database);
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
         await PublishAsync(first, "db.edit", "old");
@@ -112,7 +112,7 @@ internal sealed class SandboxConfigTests
     public async Task Local_cache_neither_removes_deleted_rows_nor_takes_a_row_older_than_the_cached_one()
     {
         SqlDatabase? database = null;
-        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(), configure: o => database = o.Database);
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(TestTime.Start), configure: o => database = o.Database);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await PublishAsync(client, "gone", "still here");
         await PublishAsync(client, "older", "current");
@@ -138,7 +138,7 @@ internal sealed class SandboxConfigTests
     public async Task The_dump_change_worker_picks_up_db_edits_and_d_history_deletes_on_every_node_after_its_interval()
     {
         SqlDatabase? database = null;
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: clock, configure: o => database = o.Database);
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
@@ -175,7 +175,7 @@ internal sealed class SandboxConfigTests
     public async Task Without_the_worker_a_db_edit_stays_invisible(NacosVersionProfile profile, bool standalone)
     {
         SqlDatabase? database = null;
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(profile: profile, withDatabase: true, clock: clock, configure: o =>
         {
             database = o.Database;
@@ -208,7 +208,7 @@ internal sealed class SandboxConfigTests
     public async Task The_2_4_worker_wedges_on_a_hundred_d_rows_until_the_node_restarts()
     {
         SqlDatabase? database = null;
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: clock, configure: o => database = o.Database);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await PublishAsync(client, "after.wedge", "old");
@@ -246,7 +246,7 @@ internal sealed class SandboxConfigTests
     public async Task A_delete_through_the_api_removes_the_key_from_every_node_and_writes_a_d_row()
     {
         SqlDatabase? database = null;
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(), configure: o => database = o.Database);
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start), configure: o => database = o.Database);
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
         await PublishAsync(first, "to.delete", "x");
@@ -268,7 +268,7 @@ internal sealed class SandboxConfigTests
     [Test]
     public async Task A_listener_is_answered_at_once_for_a_stale_md5_and_held_until_a_peer_publishes()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
         await PublishAsync(first, "watched", "v1");
@@ -379,7 +379,7 @@ internal sealed class SandboxConfigTests
     [Test]
     public async Task Search_pages_accurate_and_blur_and_hides_md5_from_2_4_on()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         foreach (var id in new[] { "a.one", "a.two", "b.three" })
         {
@@ -405,7 +405,7 @@ internal sealed class SandboxConfigTests
     [Test]
     public async Task Publish_refuses_blank_content_and_a_cas_mismatch_with_the_reference_bodies_and_stores_unknown_types_as_text()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
         var blank = await PublishAsync(client, "blank", "  ");
@@ -432,7 +432,7 @@ internal sealed class SandboxConfigTests
     public async Task Version_3_keeps_public_configs_under_tenant_public_answers_410_on_v1_local_cache_and_serves_the_v3_one()
     {
         SqlDatabase? database = null;
-        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V3_0, withDatabase: true, clock: new FakeTimeProvider(), configure: o => database = o.Database);
+        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V3_0, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start), configure: o => database = o.Database);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await PublishAsync(client, "v3.cfg", "old");
         await EditInDatabaseAsync(database!, "v3.cfg", "new", tenant: "public");
@@ -452,7 +452,7 @@ internal sealed class SandboxConfigTests
     [Test]
     public async Task Namespaces_come_from_tenant_info_after_the_public_one()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         var created = await client.SendAsync(HttpMethod.Post, "/nacos/v1/console/namespaces", Form(("customNamespaceId", "dev"), ("namespaceName", "Development")));
 
@@ -471,7 +471,7 @@ internal sealed class SandboxConfigTests
     [Test]
     public async Task A_stopped_node_misses_api_writes_and_catches_up_at_restart()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
         await cluster.Nodes[1].StopAsync();

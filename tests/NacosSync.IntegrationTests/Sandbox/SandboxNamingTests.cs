@@ -23,7 +23,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task A_registered_instance_is_listed_by_every_node_with_the_v1_fields()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(nodes: 2, clock: clock);
         using var first = SandboxTestKit.Client(cluster.Nodes[0]);
         using var second = SandboxTestKit.Client(cluster.Nodes[1]);
@@ -52,7 +52,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task Ephemeral_instances_turn_unhealthy_after_15_s_are_deleted_after_30_s_and_the_empty_service_goes_after_60_s()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await RegisterAsync(client, "expiring", "10.0.0.1", 1);
@@ -86,7 +86,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task A_beat_keeps_an_instance_healthy_a_light_beat_for_an_unknown_one_answers_20404_and_a_full_beat_re_registers()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await RegisterAsync(client, "beating", "10.0.0.1", 1);
@@ -114,8 +114,8 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task Version_2_refuses_mixing_ephemeral_and_persistent_instances_and_1_4_allows_it()
     {
-        await using var v24 = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
-        await using var v14 = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V1_4, clock: new FakeTimeProvider());
+        await using var v24 = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
+        await using var v14 = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V1_4, clock: new FakeTimeProvider(TestTime.Start));
         using var client24 = SandboxTestKit.Client(v24.Nodes[0]);
         using var client14 = SandboxTestKit.Client(v14.Nodes[0]);
 
@@ -138,7 +138,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task Disabled_instances_are_dropped_from_the_list_but_kept_in_the_catalog_and_an_update_overlay_cannot_remove_a_key()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await RegisterAsync(client, "svc", "10.0.0.1", 1, ("metadata", "{\"a\":\"1\",\"b\":\"2\"}"));
         await RegisterAsync(client, "svc", "10.0.0.2", 1, ("enable", "false"));
@@ -163,7 +163,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task The_protect_threshold_applies_only_to_services_with_explicit_metadata()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         var create = await client.SendAsync(HttpMethod.Post, "/nacos/v1/ns/service", Form(("serviceName", "guarded"), ("protectThreshold", "0.6")));
         var ephemeralOnPersistent = await RegisterAsync(client, "guarded", "10.0.0.1", 1);
@@ -189,7 +189,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task Deregister_answers_ok_for_nothing_and_registering_in_another_cluster_moves_the_instance()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
         var nothing = await client.SendAsync(HttpMethod.Delete, Instance + "?serviceName=none&ip=1.1.1.1&port=1");
@@ -213,7 +213,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task The_catalog_returns_the_whole_list_on_every_page_when_it_is_shorter_than_the_page_size_and_the_service_list_pages()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         foreach (var name in new[] { "s1", "s2", "s3" })
         {
@@ -242,7 +242,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task A_list_call_with_a_udp_port_subscribes_that_address_to_pushes_until_it_lapses()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
@@ -274,7 +274,7 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task Version_3_answers_410_on_the_v1_console_catalog_and_namespaces_but_serves_the_client_api()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V3_0, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V3_0, clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
         var catalog = await client.SendAsync(HttpMethod.Get, "/nacos/v1/ns/catalog/services?pageNo=1&pageSize=10");
@@ -297,12 +297,12 @@ internal sealed class SandboxNamingTests
     [Test]
     public async Task The_v2_api_wraps_the_same_answers()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
         var register = await client.SendAsync(HttpMethod.Post, "/nacos/v2/ns/instance", Form(("serviceName", "v2svc"), ("ip", "10.0.0.1"), ("port", "1")));
         var list = await client.GetJsonAsync("/nacos/v2/ns/instance/list?serviceName=v2svc");
-        var v14 = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V1_4, clock: new FakeTimeProvider());
+        var v14 = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V1_4, clock: new FakeTimeProvider(TestTime.Start));
         await using (v14)
         {
             using var client14 = SandboxTestKit.Client(v14.Nodes[0]);

@@ -15,7 +15,7 @@ internal sealed class SandboxProfileAndClockTests
     public async Task Publish_and_get_work_on_the_schema_of_every_profile_and_rows_land_in_its_public_tenant(NacosVersionProfile profile, string publicTenant)
     {
         SqlDatabase? database = null;
-        await using var cluster = await SandboxTestKit.StartAsync(profile: profile, withDatabase: true, clock: new FakeTimeProvider(), configure: o => database = o.Database);
+        await using var cluster = await SandboxTestKit.StartAsync(profile: profile, withDatabase: true, clock: new FakeTimeProvider(TestTime.Start), configure: o => database = o.Database);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
 
         var publish = await client.SendAsync(HttpMethod.Post, "/nacos/v1/cs/configs",
@@ -35,7 +35,7 @@ internal sealed class SandboxProfileAndClockTests
     [Test]
     public async Task In_2_x_tenant_public_is_a_separate_config_tenant_from_the_blank_public_namespace()
     {
-        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider());
+        await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: new FakeTimeProvider(TestTime.Start));
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await client.SendAsync(HttpMethod.Post, "/nacos/v1/cs/configs",
             new Dictionary<string, string> { ["dataId"] = "t.cfg", ["group"] = "DEFAULT_GROUP", ["content"] = "blank", ["tenant"] = "" });
@@ -55,7 +55,7 @@ internal sealed class SandboxProfileAndClockTests
     [Test]
     public async Task Re_registering_resets_the_heartbeat_clock()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await client.SendAsync(HttpMethod.Post, "/nacos/v1/ns/instance?serviceName=re&ip=10.0.0.1&port=1");
@@ -73,7 +73,7 @@ internal sealed class SandboxProfileAndClockTests
     public async Task A_row_written_with_now_in_the_same_second_as_a_worker_run_but_after_it_is_missed_for_good()
     {
         SqlDatabase? database = null;
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(withDatabase: true, clock: clock, configure: o => database = o.Database);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         await client.SendAsync(HttpMethod.Post, "/nacos/v1/cs/configs",

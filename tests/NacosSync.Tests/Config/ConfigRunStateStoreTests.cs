@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using NacosSync.Core.Config;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
@@ -12,7 +13,7 @@ internal sealed class ConfigRunStateStoreTests
     [Test]
     public async Task Thousands_of_pending_keys_are_kept_as_rows_and_the_checkpoint_stays_small()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
         var store = new InMemoryRunStateStore(clock);
         var state = new ConfigRunStateStore(store, clock);
         var loaded = await state.LoadAsync("t", CancellationToken.None);
@@ -35,7 +36,7 @@ internal sealed class ConfigRunStateStoreTests
     [Test]
     public async Task Keys_proven_since_are_deleted_and_a_stale_save_is_refused()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
         var state = new ConfigRunStateStore(new InMemoryRunStateStore(clock), clock);
         var empty = await state.LoadAsync("t", CancellationToken.None);
         var a = new PendingConfig(new ConfigKey("", "G", "a"), "m", null);
@@ -55,7 +56,7 @@ internal sealed class ConfigRunStateStoreTests
     [Test]
     public async Task A_checkpoint_written_before_pending_keys_became_rows_hands_its_keys_over()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
         var store = new InMemoryRunStateStore(clock);
         await store.SaveCheckpointAsync(new StateKey("t", SyncKind.Config),
             """{"Nid":7,"SourceTime":"2026-01-01T00:00:00","Pending":[{"Tenant":"","Group":"G","DataId":"x","Md5":"m"}]}""", true, 0, CancellationToken.None);
@@ -70,7 +71,7 @@ internal sealed class ConfigRunStateStoreTests
     [Test]
     public async Task Removals_count_against_the_window_until_it_has_passed()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
         var state = new ConfigRunStateStore(new InMemoryRunStateStore(clock), clock);
         await state.RecordRemovalsAsync("t", 7, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(4));

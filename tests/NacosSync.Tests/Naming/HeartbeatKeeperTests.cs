@@ -12,12 +12,12 @@ namespace NacosSync.Tests.Naming;
 [TestFixture]
 public sealed class HeartbeatKeeperTests
 {
-    private static (HeartbeatKeeper Keeper, FakeNacosHandler Handler, ManualTimeProvider Clock, NacosClientFactory Clients) Create(Func<HttpRequestMessage, string, HttpResponseMessage> respond)
+    private static (HeartbeatKeeper Keeper, FakeNacosHandler Handler, FakeTimeProvider Clock, NacosClientFactory Clients) Create(Func<HttpRequestMessage, string, HttpResponseMessage> respond)
     {
         var options = new NacosSyncOptions();
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = ["10.0.0.100:8848"] };
         var handler = new FakeNacosHandler(respond);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         var clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance, new HttpClient(handler));
         return (new HeartbeatKeeper(clients, clock, NullLogger<HeartbeatKeeper>.Instance), handler, clock, clients);
     }

@@ -83,6 +83,32 @@ internal sealed class ConfigurationTests
     }
 
     [Test]
+    public void A_misspelt_key_is_named_by_its_full_path_with_the_keys_allowed_there()
+    {
+        var errors = Errors(With(("Tasks:migrate:Guards:MaxDeleteRatio", "0.5"), ("Clusters:idc-a:Pasword", "x")));
+
+        Assert.That(errors, Is.SupersetOf(new[]
+        {
+            "Tasks:migrate:Guards:MaxDeleteRatio: unknown key; Tasks:migrate:Guards may hold MaxDeletionRatio, DeletionAllowance, AllowEmptySource, MaxDeletionRatioPerWindow, DeletionWindow, RemovalGrace",
+        }), "the path as written in the file, and what is allowed there");
+        Assert.That(errors, Has.One.StartsWith("Clusters:idc-a:Pasword: unknown key; Clusters:idc-a may hold ").And.Contains("Password"),
+            "every misspelt key is reported at once");
+    }
+
+    [Test]
+    public void A_secret_file_that_does_not_exist_is_a_configuration_error_naming_the_key()
+    {
+        var errors = Errors(With(("Clusters:idc-a:Username", "nacos"), ("Clusters:idc-a:PasswordFile", "/nonexistent/pw"),
+            ("Endpoint:AdminTokenFile", "/nonexistent/token")));
+
+        Assert.That(errors, Is.SupersetOf(new[]
+        {
+            "Clusters:idc-a:PasswordFile: '/nonexistent/pw' does not exist; create it with the secret, or set Clusters:idc-a:Password instead",
+            "Endpoint:AdminTokenFile: '/nonexistent/token' does not exist; create it with the secret, or set Endpoint:AdminToken instead",
+        }));
+    }
+
+    [Test]
     public void An_unknown_top_level_key_is_reported()
     {
         var errors = Errors(With(("Task:migrate:Source", "idc-a")));
@@ -146,13 +172,58 @@ internal sealed class ConfigurationTests
         }
 
         var path = Path.Combine(directory!.FullName, "config", "nacos-sync.json");
-        var options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(path));
+        // The example names mounted secret files (/run/secrets/...); stand in a file for each, as a deployment would mount them.
+        var secrets = Directory.CreateTempSubdirectory("nacos-sync-secrets-");
+        var mounted = NacosSyncConfiguration.Load(path).AsEnumerable()
+            .Where(kv => kv.Key.EndsWith("File", StringComparison.Ordinal) && !string.IsNullOrEmpty(kv.Value))
+            .Select(kv =>
+            {
+                var file = Path.Combine(secrets.FullName, Path.GetFileName(kv.Value!));
+                File.WriteAllText(file, "Server=127.0.0.1;Database=x;User ID=u;Password=p");
+                return KeyValuePair.Create(kv.Key, (string?)file);
+            })
+            .ToList();
+        NacosSyncOptions options;
+        try
+        {
+            options = NacosSyncConfiguration.Bind(NacosSyncConfiguration.Load(path, mounted));
+        }
+        finally
+        {
+            secrets.Delete(recursive: true);
+        }
 
         Assert.Multiple(() =>
         {
             Assert.That(options.Tasks["migrate"].Source, Is.EqualTo("source"));
             Assert.That(options.Clusters["target"].ClusterId, Is.EqualTo("cloud-b"));
             Assert.That(options.Tasks["migrate"].Naming.ServiceFilter.Exclude, Is.EqualTo(new[] { "*-canary" }));
+        });
+    }
+
+    [Test]
+    public void The_example_configuration_tells_examples_from_defaults_and_shows_connection_strings()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NacosSync.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var lines = File.ReadAllLines(Path.Combine(directory!.FullName, "config", "nacos-sync.json"));
+        var text = string.Join("\n", lines);
+        // Values that differ from the options' defaults: each line must say it is an example (or required).
+        string[] examples = ["\"ClusterId\": \"idc-a\"", "\"ClusterId\": \"cloud-b\"", "\"Username\": \"nacos\"", "\"PasswordFile\":",
+            "\"Exclude\": [ \"*-canary\" ]", "\"Url\": \"http://0.0.0.0:9898\"", "\"AdminTokenFile\":"];
+        var unmarked = lines.Where(l => examples.Any(e => l.Contains(e, StringComparison.Ordinal))
+            && !l.Contains("example", StringComparison.OrdinalIgnoreCase) && !l.Contains("required", StringComparison.OrdinalIgnoreCase)).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Not.Contain("Every value shown is the default"), "several values are examples, not defaults");
+            Assert.That(unmarked, Is.Empty, "values that are not the defaults are marked as examples");
+            Assert.That(text, Does.Contain("Server=").And.Contain("Database=nacossync"), "a connection-string example for the state database");
+            Assert.That(text, Does.Contain("Database=nacos_config"), "a connection-string example for a Nacos config database");
         });
     }
 

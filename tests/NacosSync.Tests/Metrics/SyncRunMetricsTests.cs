@@ -1,53 +1,18 @@
-using System.Diagnostics.Metrics;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Tests.Infrastructure;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 namespace NacosSync.Tests.Metrics;
 
+/// <summary>Lag as the run metrics compute it at scrape time.</summary>
 [TestFixture]
-internal sealed class PrometheusTextExporterTests
+internal sealed class SyncRunMetricsTests
 {
-    [TestCase("nacossync.sync.lag", "s", false, "nacossync_sync_lag_seconds")]
-    [TestCase("nacossync.sync.runs", "{run}", true, "nacossync_sync_runs_total")]
-    [TestCase("nacossync.heartbeats", "{heartbeat}", true, "nacossync_heartbeats_total")]
-    [TestCase("nacossync.sync.run.duration", "s", false, "nacossync_sync_run_duration_seconds")]
-    [TestCase("x.bytes", "By", false, "x_bytes")]
-    public void Instrument_names_follow_the_prometheus_rules(string name, string unit, bool counter, string expected) =>
-        Assert.That(PrometheusTextExporter.PrometheusName(name, unit, counter), Is.EqualTo(expected));
-
-    [Test]
-    public async Task A_scrape_renders_counters_gauges_and_histograms_with_help_type_and_escaped_labels()
-    {
-        using var meter = new Meter("NacosSync.Test." + Guid.NewGuid());
-        var counter = meter.CreateCounter<long>("demo.runs", "{run}", "Runs.");
-        var histogram = meter.CreateHistogram("demo.latency", "s", "Latency.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1] });
-        meter.CreateObservableGauge("demo.lag", () => 2.5, "s", "Lag.");
-        using var exporter = new PrometheusTextExporter();
-        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddReader(new PrometheusMetricReader(exporter)).Build();
-
-        counter.Add(3, new KeyValuePair<string, object?>("task", "a\"b"));
-        histogram.Record(0.2);
-        histogram.Record(0.7);
-        histogram.Record(4);
-        var text = await exporter.ScrapeAsync(CancellationToken.None);
-
-        Assert.That(text, Does.Contain("# TYPE demo_runs_total counter\n"));
-        Assert.That(text, Does.Contain("demo_runs_total{task=\"a\\\"b\"} 3\n"), "label values are escaped");
-        Assert.That(text, Does.Contain("# HELP demo_lag_seconds Lag.\n# TYPE demo_lag_seconds gauge\ndemo_lag_seconds 2.5\n"));
-        Assert.That(text, Does.Contain("demo_latency_seconds_bucket{le=\"0.5\"} 1\n"));
-        Assert.That(text, Does.Contain("demo_latency_seconds_bucket{le=\"1\"} 2\n"), "buckets are cumulative");
-        Assert.That(text, Does.Contain("demo_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
-        Assert.That(text, Does.Contain("demo_latency_seconds_count 3\n"));
-    }
-
     [Test]
     public void Lag_rises_while_runs_fail_and_returns_to_zero_when_a_run_converges()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         using var meters = new SyncMetrics();
         var metrics = new SyncRunMetrics(meters, clock);
         var change = clock.GetUtcNow();
@@ -73,7 +38,7 @@ internal sealed class PrometheusTextExporterTests
     [Test]
     public void Lag_counts_the_silence_when_no_run_succeeds_within_the_staleness_window()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestTime.Start);
         using var meters = new SyncMetrics();
         var metrics = new SyncRunMetrics(meters, clock);
         metrics.Track("t", SyncKind.Naming, staleAfter: TimeSpan.FromSeconds(10));
