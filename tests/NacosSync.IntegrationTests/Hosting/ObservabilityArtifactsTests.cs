@@ -72,7 +72,7 @@ internal sealed partial class ObservabilityArtifactsTests
         }).Build();
         await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration);
         var services = app.Services;
-        _ = services.GetRequiredService<NacosSync.Engine.Naming.HeartbeatKeeper>();
+        _ = services.GetRequiredService<NacosSync.Engine.Naming.ReplicaKeeper>();
         services.GetRequiredService<NacosSync.Engine.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
         services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult
         {

@@ -19,6 +19,11 @@ internal sealed class FakeTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>The monotonic clock moves with the fake one (the replica keeper schedules beats by it).</summary>
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
