@@ -58,7 +58,8 @@ internal sealed class BeatScheduler(TimeProvider timeProvider, ReplicaKeeperOpti
             var next = entry.Due + interval > now ? entry.Due + interval : now + interval;
             if (!entry.InFlight.IsCompleted)
             {
-                Schedule(entry, next); // its last beat still hangs: skip this one, never two at once
+                // Its last beat has not returned: never two at once; look again soon rather than a whole interval later.
+                Schedule(entry, now + Math.Max(Stamp(options.Tick), interval / 10));
                 continue;
             }
 

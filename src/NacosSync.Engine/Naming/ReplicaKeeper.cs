@@ -33,6 +33,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     private readonly BeatScheduler _scheduler;
     private readonly SemaphoreSlim _saveLock = new(1, 1);
     private bool _restored;
+    private PeriodicTimer? _timer;
 
     /// <param name="restoreTasks">Tasks whose persisted replicas are loaded and beaten at start (the daemon's ephemeral naming tasks).</param>
     public ReplicaKeeper(NacosClientFactory clients, IRunStateStore store, TimeProvider timeProvider, ILogger<ReplicaKeeper> logger,
@@ -202,10 +203,27 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     /// <summary>Sends the beats due now and waits for them (the integration harness and the benchmark drive time by hand).</summary>
     public Task BeatDueAsync(CancellationToken cancellationToken) => Task.WhenAll(_scheduler.DispatchDue(cancellationToken));
 
+    /// <summary>Loads the kept set before the host reports started (a failure is retried by the loop) and starts the tick.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer ??= new PeriodicTimer(_options.Tick, _timeProvider);
+        try
+        {
+            await RestoreAsync(cancellationToken);
+            _restored = true;
+        }
+        catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
+        {
+            LogRestoreFailed(_logger, ex.Message);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A periodic timer, not a delay per pass: a tick that passes while a pass runs is not lost.
-        using var timer = new PeriodicTimer(_options.Tick, _timeProvider);
+        // One periodic timer, created before the host started: a tick that passes while a pass runs is not lost.
+        var timer = _timer ??= new PeriodicTimer(_options.Tick, _timeProvider);
         do
         {
             try
@@ -233,6 +251,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
     public override void Dispose()
     {
+        _timer?.Dispose();
         _saveLock.Dispose();
         base.Dispose();
     }
@@ -304,6 +323,9 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
     [LoggerMessage(EventId = 4150, Level = LogLevel.Error, Message = "Heartbeat loop failed; continuing")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4157, Level = LogLevel.Warning, Message = "Loading the kept replicas from the run-state store failed; trying again every tick: {Error}")]
+    private static partial void LogRestoreFailed(ILogger logger, string error);
 
     [LoggerMessage(EventId = 4155, Level = LogLevel.Information, Message = "Task {Task}: {Count} replica(s) loaded from the run-state store; beating them within one interval")]
     private static partial void LogRestored(ILogger logger, string task, int count);
