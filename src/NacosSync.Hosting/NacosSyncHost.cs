@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
+using NacosSync.Core.State;
 using NacosSync.Engine.Canary;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
@@ -86,6 +87,7 @@ public static class NacosSyncHost
             Secrets.Read(options.State.Database.ConnectionString, options.State.Database.ConnectionStringFile, "State:Database:ConnectionString")!));
         services.AddSingleton<StateSchemaMigrator>();
         services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
         services.AddNacosSyncMetrics();
         services.AddSingleton<SyncJobExecutor>();
         SyncModules.Add(services);

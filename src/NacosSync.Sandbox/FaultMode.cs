@@ -17,6 +17,9 @@ public enum FaultMode
 
     /// <summary>Instance list calls answer a valid but empty host list; everything else works.</summary>
     EmptyInstanceList,
+
+    /// <summary>The server-state endpoints (<c>/v1/console/server/state</c>, <c>/v3/admin/core/state</c>) answer HTTP 500; everything else works.</summary>
+    ServerStateError,
 }
 
 /// <summary>The fault switch of one node. Thread-safe; takes effect on the next request.</summary>

@@ -293,6 +293,10 @@ public sealed class SandboxNode : IAsyncDisposable
             case FaultMode.DropConnection:
                 context.Abort();
                 return;
+            case FaultMode.ServerStateError when IsServerState(context.Request.Path):
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsync("sandbox fault: server state error", context.RequestAborted);
+                return;
         }
 
         if (Cluster.Auth.Enabled && !AuthExempt(context.Request.Path))
@@ -316,6 +320,10 @@ public sealed class SandboxNode : IAsyncDisposable
 
         await next();
     }
+
+    private static bool IsServerState(PathString path) =>
+        path.Equals("/nacos/v1/console/server/state", StringComparison.Ordinal)
+        || path.Equals("/nacos/v3/admin/core/state", StringComparison.Ordinal);
 
     private static bool AuthExempt(PathString path) =>
         path.StartsWithSegments("/nacos/v1/auth", StringComparison.Ordinal)

@@ -43,7 +43,7 @@ public enum StateScope
 }
 
 /// <summary>One keyed row of a <see cref="StateScope"/>.</summary>
-/// <param name="Key">Unique within its task, kind and scope; at most 512 characters.</param>
+/// <param name="Key">Unique within its task, kind and scope; at most 600 characters.</param>
 /// <param name="Value">Opaque to the store (the sync code's own serialization); may be large.</param>
 /// <param name="At">A time the sync code gives the row (first seen, applied at, written at).</param>
 public sealed record StateEntry(string Key, string Value, DateTimeOffset At);

@@ -9,7 +9,6 @@ using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
-using NacosSync.Engine.Config;
 using NacosSync.Engine.Telemetry;
 using NacosSync.Nacos.Transport;
 
@@ -30,18 +29,15 @@ internal sealed partial class CanaryService : BackgroundService
 
     private readonly NacosSyncOptions _options;
     private readonly NacosClientFactory _clients;
-    private readonly IConfigEndpointsProvider _configEndpoints;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<CanaryService> _logger;
     private readonly Histogram<double> _latency;
     private readonly ConcurrentDictionary<(string Task, SyncKind Kind), DateTimeOffset?> _pendingSince = new();
 
-    public CanaryService(IOptions<NacosSyncOptions> options, NacosClientFactory clients, IConfigEndpointsProvider configEndpoints, SyncMetrics metrics,
-        TimeProvider timeProvider, ILogger<CanaryService> logger)
+    public CanaryService(IOptions<NacosSyncOptions> options, NacosClientFactory clients, SyncMetrics metrics, TimeProvider timeProvider, ILogger<CanaryService> logger)
     {
         _options = options.Value;
         _clients = clients;
-        _configEndpoints = configEndpoints;
         _timeProvider = timeProvider;
         _logger = logger;
         _latency = metrics.Meter.CreateHistogram("nacossync.canary.latency", "s", "Seconds from writing a canary marker in the source to seeing it in the target, by task and kind.",
@@ -147,7 +143,7 @@ internal sealed partial class CanaryService : BackgroundService
     {
         if (kind == SyncKind.Naming)
         {
-            var service = new ServiceKey("public", task.Canary.Group, ServiceName(taskName));
+            var service = new ServiceKey(NacosClientFactory.PublicNamingNamespace, task.Canary.Group, ServiceName(taskName));
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [WrittenAtKey] = stamp };
             // TEST-NET-1 address: never a real endpoint; the port tells tasks apart.
             var instance = new NamingInstance(new InstanceKey(service, "DEFAULT", "192.0.2.1", 1), 1, Enabled: true, Healthy: true, Ephemeral: true, metadata);
@@ -155,17 +151,17 @@ internal sealed partial class CanaryService : BackgroundService
         }
         else
         {
-            var endpoints = _configEndpoints.Get(taskName, task, _options);
-            var tenant = await PublicTenantAsync(endpoints.SourceApi.Transport, cancellationToken);
+            var tenant = await _clients.PublicConfigTenantAsync(task.Source, cancellationToken);
             var row = new ConfigRow(new ConfigKey(tenant, task.Canary.Group, ServiceName(taskName)), stamp, ConfigAttributes.Empty with { Type = "text" });
-            await endpoints.SourceApi.PublishAsync(row, casMd5: null, cancellationToken);
+            await _clients.Config(task.Source).PublishAsync(row, casMd5: null, cancellationToken);
         }
     }
 
     /// <summary>The newest marker the target shows (config: the oldest any node serves); 0 when none.</summary>
     private async Task<long> VisibleStampAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
     {
-        var targetNamespace = task.Namespaces.TryGetValue("public", out var mapped) ? mapped : "public";
+        const string publicNamespace = NacosClientFactory.PublicNamingNamespace;
+        var targetNamespace = task.Namespaces.TryGetValue(publicNamespace, out var mapped) ? mapped : publicNamespace;
         var targetGroup = task.Groups.TryGetValue(task.Canary.Group, out var mappedGroup) ? mappedGroup : task.Canary.Group;
         if (kind == SyncKind.Naming)
         {
@@ -173,13 +169,13 @@ internal sealed partial class CanaryService : BackgroundService
             return read.Service.Instances.Select(i => i.Metadata.TryGetValue(WrittenAtKey, out var seen) ? Stamp(seen) : 0).DefaultIfEmpty(0).Max();
         }
 
-        var endpoints = _configEndpoints.Get(taskName, task, _options);
-        var tenant = targetNamespace == "public" ? await PublicTenantAsync(endpoints.TargetApi.Transport, cancellationToken) : targetNamespace;
+        var target = _clients.Config(task.Target);
+        var tenant = targetNamespace == publicNamespace ? await _clients.PublicConfigTenantAsync(task.Target, cancellationToken) : targetNamespace;
         var key = new ConfigKey(tenant, targetGroup, ServiceName(taskName));
         long oldest = long.MaxValue;
-        foreach (var node in await endpoints.TargetApi.ClusterNodesAsync(cancellationToken))
+        foreach (var node in await target.ClusterNodesAsync(cancellationToken))
         {
-            var served = await endpoints.TargetApi.GetFromNodeAsync(node, key, cancellationToken);
+            var served = await target.GetFromNodeAsync(node, key, cancellationToken);
             oldest = Math.Min(oldest, served is null ? 0 : Stamp(served.Content));
         }
 
@@ -187,9 +183,6 @@ internal sealed partial class CanaryService : BackgroundService
     }
 
     private static long Stamp(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
-
-    private static async Task<string> PublicTenantAsync(NacosTransport transport, CancellationToken cancellationToken) =>
-        (await transport.GetServerVersionAsync(cancellationToken)).Major >= 3 ? "public" : "";
 
     internal static string ServiceName(string taskName) => "nacos-sync-canary-" + taskName;
 

@@ -2,24 +2,36 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
-using NacosSync.Engine.Clusters;
+using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
+using NacosSync.Storage.Database;
 
 namespace NacosSync.Engine.Clusters;
 
 /// <summary>
-/// One <see cref="NacosTransport"/> per configured cluster, built on first use from
-/// <see cref="NacosSyncOptions.Clusters"/> and its secrets, all sharing one pooled <see cref="HttpClient"/>.
+/// The cluster registry: for each configured cluster (<see cref="NacosSyncOptions.Clusters"/>) one
+/// <see cref="NacosTransport"/>, built on first use with its secrets on one pooled
+/// <see cref="HttpClient"/>, and on it the naming and config clients that every kind of sync and the
+/// canary use, so a cluster has one login, one set of resilience pipelines and one version read.
+/// Addresses are parsed by <see cref="ServerAddress"/> (port 8848 when left out), as the validator
+/// parses them. The version policy lives here too: the version is read through the transport
+/// (trusted for <see cref="NacosServerVersionCache.Ttl"/>, read again after an outage) and a version
+/// that cannot be read fails the caller's run with <see cref="NacosVersionUnknownException"/>.
 /// </summary>
 internal sealed class NacosClientFactory : IDisposable
 {
+    /// <summary>The id of naming's public namespace, on every Nacos line (reference §3).</summary>
+    public const string PublicNamingNamespace = NacosNamingClient.PublicNamespace;
+
     private readonly IOptions<NacosSyncOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly HttpClient _httpClient;
     private readonly bool _ownsHttpClient;
     private readonly ConcurrentDictionary<string, Lazy<NacosTransport>> _transports = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NacosConfigClient> _configClients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SqlDatabase?> _databases = new(StringComparer.Ordinal);
 
     public NacosClientFactory(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null)
     {
@@ -35,8 +47,52 @@ internal sealed class NacosClientFactory : IDisposable
 
     public NacosNamingClient Naming(string clusterKey) => new(Transport(clusterKey));
 
+    /// <summary>The cluster's config client, on the same transport as its naming client.</summary>
+    public NacosConfigClient Config(string clusterKey) => _configClients.GetOrAdd(clusterKey, key => new NacosConfigClient(Transport(key)));
+
+    /// <summary>The cluster's Nacos database (<see cref="ClusterOptions.Database"/>), or null when none is configured.</summary>
+    /// <exception cref="InvalidOperationException">The connection string file cannot be read; the message names the key.</exception>
+    public SqlDatabase? Database(string clusterKey) => _databases.GetOrAdd(clusterKey, key =>
+        Cluster(key).Database is { } db && Secrets.Read(db.ConnectionString, db.ConnectionStringFile, $"Clusters:{key}:Database:ConnectionString") is { } cs
+            ? new SqlDatabase(cs)
+            : null);
+
     /// <summary>The id written into replicas as their origin: <see cref="ClusterOptions.ClusterId"/>, else the key.</summary>
     public string ClusterId(string clusterKey) => Cluster(clusterKey).ClusterId ?? clusterKey;
+
+    /// <summary>The cluster's server version, read through its transport.</summary>
+    /// <exception cref="NacosVersionUnknownException">The version cannot be read; the message names the cluster.</exception>
+    public Task<NacosServerVersion> ServerVersionAsync(string clusterKey, CancellationToken cancellationToken) =>
+        Transport(clusterKey).GetServerVersionAsync(cancellationToken);
+
+    /// <summary>The config tenant of the cluster's public namespace: <c>""</c> on 1.x/2.x, <c>public</c> on 3.x.</summary>
+    /// <exception cref="NacosVersionUnknownException">The version cannot be read: nothing is guessed, the run fails.</exception>
+    public Task<string> PublicConfigTenantAsync(string clusterKey, CancellationToken cancellationToken) =>
+        PublicConfigTenantAsync(Transport(clusterKey), cancellationToken);
+
+    /// <summary>The public-tenant policy for a client built elsewhere (tests' fixed endpoints); see the overload by cluster key.</summary>
+    /// <exception cref="NacosVersionUnknownException">The version cannot be read: nothing is guessed, the run fails.</exception>
+    public static async Task<string> PublicConfigTenantAsync(NacosTransport transport, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        return (await transport.GetServerVersionAsync(cancellationToken)).PublicConfigTenant;
+    }
+
+    /// <summary>The node base addresses of a cluster as its clients call them.</summary>
+    /// <exception cref="InvalidOperationException">An address is not <c>host[:port]</c> or <c>http(s)://host[:port]</c> (the validator says so first).</exception>
+    public static IReadOnlyList<Uri> ServerUris(string clusterKey, ClusterOptions cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var servers = new List<Uri>(cluster.ServerAddresses.Count);
+        foreach (var address in cluster.ServerAddresses)
+        {
+            servers.Add(ServerAddress.TryParse(address, out var parsed)
+                ? parsed.BaseUri
+                : throw new InvalidOperationException($"Clusters:{clusterKey}:ServerAddresses: '{address}' is not host:port or http(s)://host:port"));
+        }
+
+        return servers;
+    }
 
     public void Dispose()
     {
@@ -58,18 +114,10 @@ internal sealed class NacosClientFactory : IDisposable
     private NacosTransport Create(string clusterKey)
     {
         var cluster = Cluster(clusterKey);
-        var servers = new List<Uri>(cluster.ServerAddresses.Count);
-        foreach (var address in cluster.ServerAddresses)
-        {
-            servers.Add(ServerAddress.TryParse(address, out var parsed)
-                ? parsed.BaseUri
-                : throw new InvalidOperationException($"Clusters:{clusterKey}:ServerAddresses: '{address}' is not host:port or http(s)://host:port"));
-        }
-
         return new NacosTransport(new NacosTransportOptions
         {
             Name = clusterKey,
-            Servers = servers,
+            Servers = ServerUris(clusterKey, cluster),
             ContextPath = cluster.ContextPath,
             Username = string.IsNullOrEmpty(cluster.Username) ? null : cluster.Username,
             Password = Secrets.Read(cluster.Password, cluster.PasswordFile, $"Clusters:{clusterKey}:Password"),

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Config;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
@@ -145,18 +146,9 @@ internal sealed partial class ConfigSyncRunner(
         };
     }
 
-    private async Task<string> PublicTenantAsync(NacosConfigClient api, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await api.Transport.GetServerVersionAsync(cancellationToken)).Major >= 3 ? "public" : "";
-        }
-        catch (NacosException ex)
-        {
-            LogVersionUnknown(logger, api.Transport.Name, ex.Message);
-            return "";
-        }
-    }
+    /// <summary>The registry's one public-tenant policy; a version that cannot be read fails the run (naming the cluster).</summary>
+    private static Task<string> PublicTenantAsync(NacosConfigClient api, CancellationToken cancellationToken) =>
+        NacosClientFactory.PublicConfigTenantAsync(api.Transport, cancellationToken);
 
     private async Task FullAsync(RunContext context, RunState run, CancellationToken cancellationToken)
     {
@@ -792,9 +784,6 @@ internal sealed partial class ConfigSyncRunner(
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Debug, Message = "Config task {Task}: {Mode} mode, source schema {Source}, target schema {Target}")]
     private static partial void LogPrepared(ILogger logger, string task, string mode, string source, string target);
-
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Cannot read the version of cluster {Cluster} ({Error}); assuming the public namespace is ''")]
-    private static partial void LogVersionUnknown(ILogger logger, string cluster, string error);
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed; no removals this run")]
     private static partial void LogReadFailed(ILogger logger, Exception exception, string task, ConfigSegment segment);

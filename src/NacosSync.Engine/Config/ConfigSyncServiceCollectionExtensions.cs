@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Clusters;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
@@ -10,11 +11,12 @@ namespace NacosSync.Engine.Config;
 internal static class ConfigSyncServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the config <see cref="ISyncRunner"/>. Expects <see cref="Storage.State.CheckpointStore"/>,
+    /// Adds the config <see cref="ISyncRunner"/> and the cluster registry its clients come from. Expects <see cref="Storage.State.CheckpointStore"/>,
     /// the state <see cref="SqlDatabase"/>, <see cref="TimeProvider"/>, the options monitor and logging in DI.
     /// </summary>
     public static IServiceCollection AddConfigSync(this IServiceCollection services)
     {
+        services.AddClusterRegistry();
         services.TryAddSingleton<IConfigEndpointsProvider, ConfigEndpointsProvider>();
         services.TryAddSingleton(sp => new ConfigOwnershipLedger(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<ConfigSyncRunner>();

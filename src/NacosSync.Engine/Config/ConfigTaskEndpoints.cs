@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using NacosSync.Core.Options;
 using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Config;
-using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
@@ -29,63 +26,26 @@ internal interface IConfigEndpointsProvider
 }
 
 /// <summary>
-/// Endpoints from configuration: database connection strings via <see cref="Secrets"/>, one
-/// <see cref="NacosTransport"/> per cluster (built directly on the transport; cached by cluster key).
+/// Endpoints from configuration, all from the cluster registry (<see cref="NacosClientFactory"/>):
+/// the clusters' databases and their config clients, on the same transports naming and the canary use.
 /// </summary>
-internal sealed class ConfigEndpointsProvider(TimeProvider timeProvider, ILoggerFactory loggerFactory) : IConfigEndpointsProvider, IDisposable
+internal sealed class ConfigEndpointsProvider(NacosClientFactory clusters) : IConfigEndpointsProvider
 {
-    private readonly ConcurrentDictionary<string, NacosConfigClient> _clients = new(StringComparer.Ordinal);
-    private readonly HttpClient _http = NacosHttp.CreateClient();
-
     public ConfigTaskEndpoints Get(string taskName, SyncTaskOptions task, NacosSyncOptions options)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(options);
-        var source = options.Clusters[task.Source];
-        var target = options.Clusters[task.Target];
         return new ConfigTaskEndpoints
         {
-            SourceDatabase = Database(task.Source, source) ?? throw new InvalidOperationException(
+            SourceDatabase = clusters.Database(task.Source) ?? throw new InvalidOperationException(
                 $"Clusters:{task.Source}:Database is required: config sync reads the source's Nacos database"),
             TargetDatabase = task.Config.Mode == ConfigSyncMode.Database
-                ? Database(task.Target, target) ?? throw new InvalidOperationException(
+                ? clusters.Database(task.Target) ?? throw new InvalidOperationException(
                     $"Clusters:{task.Target}:Database is required for Tasks:{taskName}:Config:Mode=Database (or set Mode to Api)")
                 : null,
-            SourceApi = Client(task.Source, source),
-            TargetApi = Client(task.Target, target),
+            SourceApi = clusters.Config(task.Source),
+            TargetApi = clusters.Config(task.Target),
         };
-    }
-
-    private static SqlDatabase? Database(string key, ClusterOptions cluster) =>
-        cluster.Database is { } db && Secrets.Read(db.ConnectionString, db.ConnectionStringFile, $"Clusters:{key}:Database:ConnectionString") is { } cs
-            ? new SqlDatabase(cs)
-            : null;
-
-    private NacosConfigClient Client(string key, ClusterOptions cluster) => _clients.GetOrAdd(key, _ => new NacosConfigClient(new NacosTransport(
-        new NacosTransportOptions
-        {
-            Name = key,
-            Servers = [.. cluster.ServerAddresses.Select(ToUri)],
-            ContextPath = cluster.ContextPath,
-            Username = cluster.Username,
-            Password = Secrets.Read(cluster.Password, cluster.PasswordFile, $"Clusters:{key}:Password"),
-            IdentityKey = cluster.IdentityKey,
-            IdentityValue = Secrets.Read(cluster.IdentityValue, cluster.IdentityValueFile, $"Clusters:{key}:IdentityValue"),
-            RequestTimeout = cluster.RequestTimeout,
-        },
-        _http, timeProvider, loggerFactory.CreateLogger("NacosSync.Nacos." + key))));
-
-    private static Uri ToUri(string address) =>
-        new(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address);
-
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values)
-        {
-            client.Transport.Dispose();
-        }
-
-        _http.Dispose();
     }
 }
 

@@ -22,8 +22,7 @@ internal static class NamingServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRunStateStore>(sp => new InMemoryRunStateStore(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new NacosClientFactory(
-            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddClusterRegistry();
         services.TryAddSingleton(sp => new ReplicaKeeper(
             sp.GetRequiredService<NacosClientFactory>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(),

@@ -35,3 +35,15 @@ internal sealed class NacosRejectedException(string message, int statusCode, str
 /// <summary>The server answered 2xx with a body we could not parse.</summary>
 internal sealed class NacosMalformedResponseException(string message, Exception? innerException = null)
     : NacosException(message, innerException);
+
+/// <summary>
+/// The server version of <see cref="Cluster"/> could not be read (no answer, a refusal, or an answer
+/// without a version). Which API to call and which tenant is the public namespace depend on it, so
+/// the caller fails its run rather than guess.
+/// </summary>
+internal sealed class NacosVersionUnknownException(string cluster, string message, Exception? innerException = null)
+    : NacosException(message, innerException)
+{
+    /// <summary>The cluster's key in the configuration.</summary>
+    public string Cluster { get; } = cluster;
+}

@@ -35,7 +35,7 @@ internal sealed partial class NacosTransport : IDisposable
     private int _preferred;
     private volatile string? _token;
     private DateTimeOffset _tokenRefreshAt;
-    private NacosServerVersion? _version;
+    private readonly NacosServerVersionCache _version = new();
 
     public NacosTransport(NacosTransportOptions options, HttpClient httpClient, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -75,42 +75,20 @@ internal sealed partial class NacosTransport : IDisposable
         ExecuteAsync(request, node, cancellationToken);
 
     /// <summary>
-    /// The server's version from <c>GET /v1/console/server/state</c>, asked once and remembered.
-    /// A 410 answer (3.0 closes the v1 console) means 3.0; an unknown answer assumes 2.4.
+    /// The server's version (<see cref="NacosServerVersionCache"/>): read from the server state, trusted
+    /// for <see cref="NacosServerVersionCache.Ttl"/> and read again after the cluster was unreachable.
     /// </summary>
-    public async Task<NacosServerVersion> GetServerVersionAsync(CancellationToken cancellationToken)
-    {
-        if (_version is { } known)
-        {
-            return known;
-        }
-
-        NacosServerVersion version;
-        try
-        {
-            var response = await SendAsync(NacosRequest.Get("/v1/console/server/state"), cancellationToken);
-            using var document = ParseJson(response.Body, "/v1/console/server/state");
-            version = document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.String
-                ? NacosServerVersion.Parse(v.GetString())
-                : NacosServerVersion.Default;
-        }
-        catch (NacosRejectedException ex) when (ex.StatusCode is 410 or 404)
-        {
-            version = await GetV3VersionAsync(cancellationToken);
-        }
-
-        LogVersion(_logger, _options.Name, version.Text);
-        _version = version;
-        return version;
-    }
+    /// <exception cref="NacosVersionUnknownException">The version cannot be read; nothing is assumed.</exception>
+    public Task<NacosServerVersion> GetServerVersionAsync(CancellationToken cancellationToken) =>
+        _version.GetAsync(this, _timeProvider, _logger, cancellationToken);
 
     /// <summary>Forgets the remembered version (after a rolling upgrade, say).</summary>
-    public void ForgetServerVersion() => _version = null;
+    public void ForgetServerVersion() => _version.Forget();
 
     public void Dispose()
     {
         _loginLock.Dispose();
+        _version.Dispose();
     }
 
     internal static JsonDocument ParseJson(string body, string what)
@@ -126,31 +104,6 @@ internal sealed partial class NacosTransport : IDisposable
     }
 
     internal static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
-
-    private async Task<NacosServerVersion> GetV3VersionAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await SendAsync(NacosRequest.Get("/v3/admin/core/state"), cancellationToken);
-            using var document = ParseJson(response.Body, "/v3/admin/core/state");
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
-            {
-                root = data;
-            }
-
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.String)
-            {
-                return NacosServerVersion.Parse(v.GetString());
-            }
-        }
-        catch (NacosRejectedException)
-        {
-            // Only 3.0 closes the v1 console; the answer above was already proof enough.
-        }
-
-        return new NacosServerVersion(3, 0, 0, "3.0.0 (assumed: v1 console answers 410)");
-    }
 
     private ResiliencePipeline BuildPipeline(string name, bool retryWrites)
     {
@@ -217,10 +170,12 @@ internal sealed partial class NacosTransport : IDisposable
         }
         catch (TimeoutRejectedException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            _version.Forget();
             throw new NacosUnreachableException($"{_options.Name}: {request} timed out after {ex.Timeout.TotalSeconds:0.#} s", ex);
         }
         catch (BrokenCircuitException ex)
         {
+            _version.Forget();
             throw new NacosUnreachableException($"{_options.Name}: {request} not sent: too many recent failures (circuit open)", ex);
         }
         finally
@@ -261,7 +216,8 @@ internal sealed partial class NacosTransport : IDisposable
             }
         }
 
-        // Start the next round (a retry) on the node after the one tried first.
+        // No node answered: the cluster may come back on another version. Start the next round (a retry) on the node after the one tried first.
+        _version.Forget();
         Interlocked.CompareExchange(ref _preferred, (start + 1) % servers.Count, start);
         throw last!;
     }
@@ -457,7 +413,4 @@ internal sealed partial class NacosTransport : IDisposable
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Nacos cluster {Cluster}: logged in as {User}, token valid {TtlSeconds} s")]
     private static partial void LogLoggedIn(ILogger logger, string cluster, string user, double ttlSeconds);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Nacos cluster {Cluster}: server version {Version}")]
-    private static partial void LogVersion(ILogger logger, string cluster, string version);
 }

@@ -3,16 +3,16 @@ using NacosSync.Storage.Database;
 
 namespace NacosSync.Storage.State;
 
-/// <summary>A saved position of one task and kind.</summary>
+/// <summary>A saved position of one task and kind (the store before <see cref="MySqlRunStateStore"/>; goes once every runner uses <see cref="Core.State.IRunStateStore"/>).</summary>
 /// <param name="Position">Opaque to the store: the sync code's own serialized position.</param>
 /// <param name="FullSyncAt">When the last complete full sync finished; null before the first.</param>
 /// <param name="UpdatedAt">When the checkpoint was last written.</param>
-public sealed record Checkpoint(string? Position, DateTimeOffset? FullSyncAt, DateTimeOffset UpdatedAt);
+public sealed record LegacyCheckpoint(string? Position, DateTimeOffset? FullSyncAt, DateTimeOffset UpdatedAt);
 
 /// <summary>Reads and writes checkpoints in <c>nacossync_checkpoint</c>.</summary>
 public sealed class CheckpointStore(SqlDatabase database, TimeProvider timeProvider)
 {
-    public async Task<Checkpoint?> LoadAsync(string taskName, string kind, CancellationToken cancellationToken)
+    public async Task<LegacyCheckpoint?> LoadAsync(string taskName, string kind, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string? Position, DateTime? FullSyncAt, DateTime UpdatedAt)?>(new CommandDefinition(
@@ -23,7 +23,7 @@ public sealed class CheckpointStore(SqlDatabase database, TimeProvider timeProvi
             return null;
         }
 
-        return new Checkpoint(r.Position, r.FullSyncAt is { } f ? AsUtc(f) : null, AsUtc(r.UpdatedAt));
+        return new LegacyCheckpoint(r.Position, r.FullSyncAt is { } f ? AsUtc(f) : null, AsUtc(r.UpdatedAt));
     }
 
     public async Task SaveAsync(string taskName, string kind, string? position, bool fullSyncCompleted, CancellationToken cancellationToken)

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NacosSync.Core.Options;
+
+namespace NacosSync.Engine.Clusters;
+
+/// <summary>Registers the one cluster registry every kind of sync shares.</summary>
+internal static class ClusterRegistryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the <see cref="NacosClientFactory"/> (once, however many kinds ask for it). Needs
+    /// <see cref="IOptions{NacosSyncOptions}"/> and logging; adds <see cref="TimeProvider.System"/> when no clock is registered.
+    /// </summary>
+    public static IServiceCollection AddClusterRegistry(this IServiceCollection services)
+    {
+        services.AddOptions();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new NacosClientFactory(
+            sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        return services;
+    }
+}
