@@ -28,8 +28,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     private readonly ReplicaBeater _beater;
     private readonly ConcurrentDictionary<ReplicaId, KeptReplica> _entries = new();
     private readonly ConcurrentDictionary<ReplicaId, StateEntry?> _unsaved = new();
-    private readonly ConcurrentDictionary<string, (long StartedAfter, Lazy<Task<HashSet<string>>> Keys)> _storedKeys = new(StringComparer.Ordinal);
-    private long _answers;
+    private readonly StoredReplicaSet _storedSet;
     private readonly BeatScheduler _scheduler;
     private readonly SemaphoreSlim _saveLock = new(1, 1);
     private bool _restored;
@@ -40,6 +39,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
         SyncMetrics? metrics = null, ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restoreTasks = null)
     {
         _store = store;
+        _storedSet = new StoredReplicaSet(store);
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options ?? new ReplicaKeeperOptions();
@@ -276,7 +276,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     /// </summary>
     private async Task<bool> StillKeptAsync(KeptReplica entry, CancellationToken cancellationToken)
     {
-        var answer = Interlocked.Increment(ref _answers);
+        var answer = _storedSet.AnswerArrived();
         if (entry.Forgotten || !_entries.TryGetValue(entry.Id, out var current) || !ReferenceEquals(current, entry))
         {
             return false;
@@ -289,10 +289,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
         try
         {
-            var load = _storedKeys.AddOrUpdate(entry.Id.Task,
-                task => StartLoad(task, cancellationToken),
-                (task, old) => old.StartedAfter >= answer && !old.Keys.Value.IsFaulted ? old : StartLoad(task, cancellationToken));
-            return (await load.Keys.Value).Contains(entry.Id.Address.Id) && !entry.Forgotten;
+            return await _storedSet.ContainsAsync(entry.Id.Task, entry.Id.Address.Id, answer, cancellationToken) && !entry.Forgotten;
         }
         catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
         {
@@ -300,10 +297,6 @@ internal sealed partial class ReplicaKeeper : BackgroundService
             return !entry.Forgotten; // availability first: the next full run removes what should go
         }
     }
-
-    private (long StartedAfter, Lazy<Task<HashSet<string>>> Keys) StartLoad(string task, CancellationToken cancellationToken) =>
-        (Interlocked.Read(ref _answers), new Lazy<Task<HashSet<string>>>(async () =>
-            [.. (await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken)).Select(r => r.Key)]));
 
     private void Drop(ReplicaId id, KeptReplica? only = null)
     {
