@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 
@@ -32,37 +33,54 @@ internal sealed partial class RemovalGate(IRunStateStore store, TimeProvider tim
     /// <summary>Per task: whether the store may hold candidate rows (null: not known yet), so quiet runs need not read them.</summary>
     private readonly ConcurrentDictionary<string, bool> _mayHoldCandidates = new(StringComparer.Ordinal);
 
-    /// <param name="examined">Whether an address lies in what this run read completely: candidates elsewhere keep their clocks.</param>
+    /// <param name="examined">Whether an address lies in what this run read (candidate clocks elsewhere are left as they are).</param>
     public async Task<GuardedChanges> JudgeAsync(NamingTask task, IReadOnlyList<NamingChange> changes, IReadOnlyCollection<NamespaceReadState> namespaces,
         Func<InstanceAddress, bool> examined, NamingCheckpoint checkpoint, bool allowDeletions, NamingRunTally tally, CancellationToken cancellationToken)
     {
         var allowed = changes.Where(c => c.Kind != NamingChangeKind.Remove).ToList();
         var removals = changes.Where(c => c.Kind == NamingChangeKind.Remove).ToList();
         var readStates = namespaces.ToDictionary(n => n.TargetNamespace, StringComparer.Ordinal);
-        bool Complete(string ns) => readStates.TryGetValue(ns, out var s) && s.SourceComplete;
+        var context = new DeletionContext(checkpoint.Owned, checkpoint.FirstFullSyncDone, allowDeletions, RemovedInWindow: 0);
 
-        var (ripe, waiting) = await WaitOutGraceAsync(task, removals.Where(r => Complete(r.Namespace) && examined(r.Instance.Key.Address)).ToList(),
-            examined, allowDeletions, tally, cancellationToken);
-        var judged = ripe.Concat(removals.Where(r => !Complete(r.Namespace))).ToList();
-        if (judged.Count == 0)
+        // What holds whatever the timing (a failed read, no full sync yet, an empty source) judges every planned
+        // removal first, so an emptied source trips at once instead of waiting in grace; the caps judge what is ripe.
+        var early = removals.Count == 0 ? null : DeletionPolicy.Judge(PerNamespace(removals, readStates), context, Uncapped(task.Guards));
+        var open = removals.Where(r => early?.Allows(r.Namespace) ?? true).ToList();
+        var refused = removals.Except(open).ToList();
+        var (ripe, waiting) = await WaitOutGraceAsync(task, open, examined, allowDeletions, tally, cancellationToken);
+        DeletionVerdict? capped = null;
+        if (ripe.Count > 0)
         {
-            return new GuardedChanges(allowed, [], waiting, null, false);
+            var inWindow = allowDeletions ? 0 : await RemovedInWindowAsync(task, tally, cancellationToken);
+            capped = DeletionPolicy.Judge(PerNamespace(ripe, readStates), context with { RemovedInWindow = inWindow }, task.Guards);
+            refused.AddRange(ripe.Where(r => !capped.Allows(r.Namespace)));
+            allowed.AddRange(ripe.Where(r => capped.Allows(r.Namespace)));
         }
 
-        var perNamespace = judged.GroupBy(r => r.Namespace, StringComparer.Ordinal)
-            .Select(g => new NamespaceDeletions(g.Key, g.Count(), Complete(g.Key), readStates.TryGetValue(g.Key, out var s) && s.SourceEmpty))
-            .ToList();
-        var inWindow = allowDeletions ? 0 : await RemovedInWindowAsync(task, tally, cancellationToken);
-        var verdict = DeletionPolicy.Judge(perNamespace, new DeletionContext(checkpoint.Owned, checkpoint.FirstFullSyncDone, allowDeletions, inWindow), task.Guards);
-        var refused = judged.Where(r => !verdict.Allows(r.Namespace)).ToList();
-        allowed.AddRange(judged.Where(r => verdict.Allows(r.Namespace)));
-        if (verdict.Reason is { } reason)
+        var reasons = new[] { early?.Reason, capped?.Reason }.Where(r => r is not null).ToList();
+        var reason = reasons.Count == 0 ? null : string.Join("; ", reasons);
+        if (reason is not null)
         {
             LogGuard(logger, task.Name, refused.Count, checkpoint.Owned, reason);
         }
 
-        return new GuardedChanges(allowed, refused, waiting, verdict.Reason, verdict.PolicyTripped);
+        return new GuardedChanges(allowed, refused, waiting, reason, (early?.PolicyTripped ?? false) || (capped?.PolicyTripped ?? false));
     }
+
+    private static List<NamespaceDeletions> PerNamespace(IEnumerable<NamingChange> removals, Dictionary<string, NamespaceReadState> readStates) =>
+        [.. removals.GroupBy(r => r.Namespace, StringComparer.Ordinal).Select(g => new NamespaceDeletions(g.Key, g.Count(),
+            readStates.TryGetValue(g.Key, out var s) && s.SourceComplete, readStates.TryGetValue(g.Key, out var e) && e.SourceEmpty))];
+
+    /// <summary>The policy with its caps lifted: only the rules that do not count.</summary>
+    private static GuardOptions Uncapped(GuardOptions guards) => new()
+    {
+        AllowEmptySource = guards.AllowEmptySource,
+        DeletionAllowance = int.MaxValue,
+        MaxDeletionRatio = 1,
+        MaxDeletionRatioPerWindow = 1,
+        DeletionWindow = TimeSpan.Zero,
+        RemovalGrace = guards.RemovalGrace,
+    };
 
     /// <summary>Records the removals a run applied: one row per run, pruned once older than the window.</summary>
     public async Task RecordRemovalsAsync(NamingTask task, long removed, NamingRunTally tally, CancellationToken cancellationToken)

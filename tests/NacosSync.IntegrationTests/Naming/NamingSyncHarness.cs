@@ -9,6 +9,7 @@ using NacosSync.IntegrationTests.Infrastructure;
 using NacosSync.IntegrationTests.Sandbox;
 using NacosSync.Nacos.Naming;
 using NacosSync.Sandbox;
+using NacosSync.Storage.State;
 using NacosSync.Core.State;
 
 namespace NacosSync.IntegrationTests.Naming;
@@ -19,13 +20,13 @@ namespace NacosSync.IntegrationTests.Naming;
 /// </summary>
 internal sealed class NamingSyncHarness : IAsyncDisposable
 {
-    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options)
+    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, IRunStateStore store)
     {
         A = a;
         B = b;
         Clock = clock;
         Options = options;
-        Store = new InMemoryRunStateStore(clock);
+        Store = store;
         Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance);
         Start();
     }
@@ -54,7 +55,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, int sourceNodes = 1, bool auth = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
@@ -80,7 +81,15 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
             options.Tasks["b-to-a"] = new SyncTaskOptions { Source = "b", Target = "a", Config = new ConfigSyncOptions { Enabled = false } };
         }
 
-        return new NamingSyncHarness(a, b, clock, options);
+        IRunStateStore store = new InMemoryRunStateStore(clock);
+        if (mySqlState)
+        {
+            var database = await MariaDbServer.CreateDatabaseAsync("naming");
+            await new StateSchemaMigrator(database, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            store = new MySqlRunStateStore(database, clock);
+        }
+
+        return new NamingSyncHarness(a, b, clock, options, store);
     }
 
     /// <summary>A new keeper, feed and runner, as after a daemon restart (the clusters and the store live on); the keeper loads its replicas as at start.</summary>

@@ -252,7 +252,7 @@ internal sealed class NamingSyncTests
     [Test]
     public async Task A_restarted_daemon_beats_its_replicas_from_the_store_before_any_run_and_resumes_incrementally_without_re_applying()
     {
-        await using var h = await StartAsync();
+        await using var h = await StartAsync(mySqlState: true);
         await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ephemeral: false), None);
         await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
         await h.RunAsync();
@@ -281,7 +281,7 @@ internal sealed class NamingSyncTests
     [Test]
     public async Task Replicas_removed_by_a_one_off_resync_are_not_brought_back_by_the_daemons_beats()
     {
-        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2, RemovalGrace = TimeSpan.Zero });
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2, RemovalGrace = TimeSpan.Zero }, mySqlState: true);
         for (var i = 1; i <= 20; i++)
         {
             await h.SourceApi.RegisterAsync(Instance("orders", $"10.0.0.{i}", ephemeral: false), None);
@@ -342,7 +342,7 @@ internal sealed class NamingSyncTests
     [Test]
     public async Task Removals_wait_out_the_grace_count_in_the_lag_meanwhile_and_a_source_restart_within_the_grace_removes_nothing()
     {
-        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { RemovalGrace = TimeSpan.FromSeconds(15) });
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { RemovalGrace = TimeSpan.FromSeconds(15) }, mySqlState: true);
         await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ephemeral: false), None);
         await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
         await h.RunAsync();
