@@ -20,14 +20,29 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
     /// <summary>Applies <paramref name="changes"/>; returns the addresses whose write failed (they stay pending).</summary>
     public async Task<IReadOnlySet<InstanceAddress>> ApplyAsync(NamingTask task, IReadOnlyList<NamingChange> changes, NamingRunTally tally, CancellationToken cancellationToken)
     {
+        var failed = new ConcurrentDictionary<InstanceAddress, bool>();
         var forget = changes.Where(c => c.Kind == NamingChangeKind.Remove || (c.Kind == NamingChangeKind.Update && c.Current!.Ephemeral != c.Instance.Ephemeral))
             .Select(c => c.Instance.Key.Address).ToList();
         if (forget.Count > 0)
         {
-            await keeper.ForgetAsync(task.Name, forget, cancellationToken);
+            try
+            {
+                await keeper.ForgetAsync(task.Name, forget, cancellationToken);
+            }
+            catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
+            {
+                // Unless the kept set in the store says they are gone, another process could bring them back:
+                // leave these removals (and kind changes) for a later run; everything else goes on.
+                tally.Error(SyncStage.Write, $"{forget.Count} removal(s) postponed: the replicas could not be taken out of the kept set in the run-state store: {ex.Message}");
+                var postponed = forget.ToHashSet();
+                changes = [.. changes.Where(c => !postponed.Contains(c.Instance.Key.Address))];
+                foreach (var address in postponed)
+                {
+                    failed[address] = true; // pending: the next run tries again
+                }
+            }
         }
 
-        var failed = new ConcurrentDictionary<InstanceAddress, bool>();
         var mixingReported = new ConcurrentDictionary<ServiceKey, bool>();
         await Parallel.ForEachAsync(changes, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (change, ct) =>
         {
