@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
+using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Naming;
@@ -45,9 +46,10 @@ options.Tasks["bench"] = new SyncTaskOptions { Source = "a", Target = "b", Confi
 var counter = new CountingHandler(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 using var http = new HttpClient(counter) { Timeout = Timeout.InfiniteTimeSpan };
 using var clients = new NacosClientFactory(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, http);
-using var keeper = new HeartbeatKeeper(clients, TimeProvider.System, NullLogger<HeartbeatKeeper>.Instance);
-using var feed = new NamingChangeFeed(TimeProvider.System, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
-var runner = new NamingSyncRunner(Options.Create(options), clients, keeper, TimeProvider.System, NullLogger<NamingSyncRunner>.Instance, null, feed);
+var store = new InMemoryRunStateStore(TimeProvider.System);
+using var keeper = new ReplicaKeeper(clients, store, TimeProvider.System, NullLogger<ReplicaKeeper>.Instance);
+using var feed = new NamingChangeFeed(store, TimeProvider.System, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
+var runner = NamingRuns.Create(Options.Create(options), clients, keeper, store, TimeProvider.System, NullLoggerFactory.Instance, feed);
 
 // Source data: persistent instances (nobody beats the source in a benchmark), written by a separate, uncounted client.
 using var loaderHttp = NacosHttp.CreateClient();

@@ -44,9 +44,11 @@ public static class NacosSyncHost
         builder.WebHost.UseUrls(options.Endpoint.Url);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        AddSyncServices(builder.Services, configuration);
+        // Hosted services start in registration order: the state tables exist before the replica keeper
+        // restores its persisted set from them, and before Quartz runs the first job.
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
+        AddSyncServices(builder.Services, configuration);
         builder.Services.AddSyncJobs(options);
         builder.Services.AddSingleton<CanaryService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CanaryService>());

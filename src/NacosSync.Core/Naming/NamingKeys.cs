@@ -7,6 +7,22 @@ internal readonly record struct ServiceKey(string Namespace, string Group, strin
     public string GroupedName => Group + "@@" + Service;
 
     public override string ToString() => $"{Namespace}/{Group}@@{Service}";
+
+    /// <summary>Reads <see cref="ToString"/>'s form back (the key of a service's rows in the run-state store).</summary>
+    public static bool TryParse(string text, out ServiceKey service)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        service = default;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var at = slash < 0 ? -1 : text.IndexOf("@@", slash + 1, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        service = new ServiceKey(text[..slash], text[(slash + 1)..at], text[(at + 2)..]);
+        return true;
+    }
 }
 
 /// <summary>
@@ -22,4 +38,10 @@ internal readonly record struct InstanceKey(ServiceKey Service, string Cluster, 
 }
 
 /// <summary>Where Nacos keys an instance within a service: ip and port.</summary>
-internal readonly record struct InstanceAddress(ServiceKey Service, string Ip, int Port);
+internal readonly record struct InstanceAddress(ServiceKey Service, string Ip, int Port)
+{
+    /// <summary>A stable text form, the key of this address's rows in the run-state store.</summary>
+    public string Id => $"{Service} {Ip}:{Port}";
+
+    public override string ToString() => Id;
+}

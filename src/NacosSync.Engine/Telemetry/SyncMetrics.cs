@@ -24,7 +24,7 @@ internal sealed class SyncMetrics : IDisposable
 
     public Meter Meter => _meter;
 
-    /// <summary>Tags: task, outcome (ok, reregistered, failed).</summary>
+    /// <summary>Tags: task, outcome (ok, reregistered, registered_unhealthy, dropped, failed).</summary>
     public Counter<long> HeartbeatsSent { get; }
 
     public void Dispose()

@@ -223,10 +223,25 @@ internal sealed class NacosNamingClient(NacosTransport transport)
             parameters.Add(P("clientIP", clientIp ?? "127.0.0.1"));
         }
 
-        var response = await transport.SendAsync(new NacosRequest(HttpMethod.Get, path, parameters), cancellationToken);
+        var request = new NacosRequest(HttpMethod.Get, path, parameters) { Headers = udpPort > 0 ? PushAgentHeaders : [] };
+        var response = await transport.SendAsync(request, cancellationToken);
         using var document = NacosTransport.ParseJson(response.Body, path);
         return ParseServiceInfo(service, Data(document.RootElement), path);
     }
+
+    /// <summary>
+    /// The agent a subscribing list call names. Nacos pushes only to a known client at a minimum version
+    /// (<c>UdpPushService.canEnablePush</c>, 1.x and 2.x; it reads <c>Client-Version</c>, else <c>User-Agent</c>):
+    /// Java and Go from 0.1.0, C and C++ from 1.0.12, C# from 0.9.0, DNS from 0.4.3; any other agent is
+    /// answered but subscribed to nothing. We are an HTTP client on .NET, so we name the C# client (the
+    /// only known type that is ours in kind, not another language's) at the version that has pushes:
+    /// claiming the Java client would also be accepted but would be a lie about the language, and a
+    /// product name of our own (NacosSync/x) is an unknown agent to every server.
+    /// </summary>
+    internal const string PushAgent = "Nacos-CSharp-Client:v0.9.0";
+
+    private static readonly IReadOnlyList<KeyValuePair<string, string>> PushAgentHeaders =
+        [new("User-Agent", PushAgent), new("Client-Version", PushAgent)];
 
     /// <summary>Parses a ServiceInfo JSON (the list answer or a UDP push's data).</summary>
     internal static ServiceInstancesRead ParseServiceInfo(ServiceKey service, JsonElement root, string what)

@@ -221,7 +221,10 @@ internal static class NamingEndpoints
             view = view with { Hosts = [], ReachProtectionThreshold = false };
         }
 
-        if (udpPort > 0)
+        // Nacos answers every list call but subscribes only a known client agent (reference §2, UdpPushService.canEnablePush).
+        var agent = PushClientAgent.Of(context.Request.Headers["Client-Version"].ToString(), context.Request.Headers.UserAgent.ToString());
+        var pushable = udpPort > 0 && PushClientAgent.CanEnablePush(agent);
+        if (pushable)
         {
             var clientIp = p.Get("clientIP", context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");
             if (IPAddress.TryParse(clientIp, out var address))
@@ -230,7 +233,7 @@ internal static class NamingEndpoints
             }
         }
 
-        var cacheMillis = udpPort > 0 ? ServiceInfoJson.PushCacheMillis : ServiceInfoJson.DefaultCacheMillis;
+        var cacheMillis = pushable ? ServiceInfoJson.PushCacheMillis : ServiceInfoJson.DefaultCacheMillis;
         return (null, ServiceInfoJson.Serialize(view, cluster.Traits, cacheMillis));
     }
 

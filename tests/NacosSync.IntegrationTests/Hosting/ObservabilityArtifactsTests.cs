@@ -119,7 +119,7 @@ internal sealed partial class ObservabilityArtifactsTests
             ["State:Database:ConnectionString"] = DaemonHostTests.StateConnectionString(state),
         });
         var services = daemon.App.Services;
-        _ = services.GetRequiredService<NacosSync.Engine.Naming.HeartbeatKeeper>();
+        _ = services.GetRequiredService<NacosSync.Engine.Naming.ReplicaKeeper>();
         services.GetRequiredService<NacosSync.Engine.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
         services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult
         {

@@ -10,6 +10,7 @@ using NacosSync.IntegrationTests.Sandbox;
 using NacosSync.Nacos.Naming;
 using NacosSync.Sandbox;
 using NacosSync.Storage.State;
+using NacosSync.Core.State;
 
 namespace NacosSync.IntegrationTests.Naming;
 
@@ -19,13 +20,13 @@ namespace NacosSync.IntegrationTests.Naming;
 /// </summary>
 internal sealed class NamingSyncHarness : IAsyncDisposable
 {
-    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, CheckpointStore? checkpoints)
+    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, IRunStateStore store)
     {
         A = a;
         B = b;
         Clock = clock;
         Options = options;
-        Checkpoints = checkpoints;
+        Store = store;
         Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance);
         Start();
     }
@@ -38,11 +39,12 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
 
     public NacosSyncOptions Options { get; }
 
-    public CheckpointStore? Checkpoints { get; }
+    /// <summary>The run-state store: it outlives <see cref="RestartAsync"/>, as the state database outlives the daemon.</summary>
+    public IRunStateStore Store { get; }
 
     public NacosClientFactory Clients { get; }
 
-    public HeartbeatKeeper Keeper { get; private set; } = null!;
+    public ReplicaKeeper Keeper { get; private set; } = null!;
 
     public NamingChangeFeed Feed { get; private set; } = null!;
 
@@ -53,7 +55,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, bool persistCheckpoints = false, int sourceNodes = 1, bool auth = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
@@ -70,7 +72,8 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
             }
         }
 
-        var task = new SyncTaskOptions { Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false } };
+        // No removal grace unless a test asks for one: most tests look at what one run removes.
+        var task = new SyncTaskOptions { Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false }, Guards = new GuardOptions { RemovalGrace = TimeSpan.Zero } };
         configure?.Invoke(task);
         options.Tasks["a-to-b"] = task;
         if (twoWay)
@@ -78,23 +81,24 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
             options.Tasks["b-to-a"] = new SyncTaskOptions { Source = "b", Target = "a", Config = new ConfigSyncOptions { Enabled = false } };
         }
 
-        CheckpointStore? checkpoints = null;
-        if (persistCheckpoints)
+        IRunStateStore store = new InMemoryRunStateStore(clock);
+        if (mySqlState)
         {
             var database = await MariaDbServer.CreateDatabaseAsync("naming");
             await new StateSchemaMigrator(database, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
-            checkpoints = new CheckpointStore(database, clock);
+            store = new MySqlRunStateStore(database, clock);
         }
 
-        return new NamingSyncHarness(a, b, clock, options, checkpoints);
+        return new NamingSyncHarness(a, b, clock, options, store);
     }
 
-    /// <summary>A new keeper, feed and runner, as after a daemon restart (the clusters live on).</summary>
-    public void Restart()
+    /// <summary>A new keeper, feed and runner, as after a daemon restart (the clusters and the store live on); the keeper loads its replicas as at start.</summary>
+    public async Task RestartAsync()
     {
         Keeper.Dispose();
         Feed.Dispose();
         Start();
+        await Keeper.RestoreAsync(CancellationToken.None);
     }
 
     public Task<SyncRunResult> RunAsync(SyncMode mode = SyncMode.Full, SyncRunRequest? request = null, string task = "a-to-b") =>
@@ -127,10 +131,14 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
         await B.DisposeAsync();
     }
 
-    private void Start()
+    /// <summary>Another process over the same clusters and store, e.g. the CLI's one-off <c>resync</c> while the daemon runs.</summary>
+    public (ReplicaKeeper Keeper, NamingChangeFeed Feed, NamingSyncRunner Runner) OtherProcess()
     {
-        Keeper = new HeartbeatKeeper(Clients, Clock, NullLogger<HeartbeatKeeper>.Instance);
-        Feed = new NamingChangeFeed(Clock, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
-        Runner = new NamingSyncRunner(Microsoft.Extensions.Options.Options.Create(Options), Clients, Keeper, Clock, NullLogger<NamingSyncRunner>.Instance, Checkpoints, Feed);
+        var keeper = new ReplicaKeeper(Clients, Store, Clock, NullLogger<ReplicaKeeper>.Instance, restoreTasks: ["a-to-b"]);
+        var feed = new NamingChangeFeed(Store, Clock, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
+        var runner = NamingRuns.Create(Microsoft.Extensions.Options.Options.Create(Options), Clients, keeper, Store, Clock, NullLoggerFactory.Instance, feed);
+        return (keeper, feed, runner);
     }
+
+    private void Start() => (Keeper, Feed, Runner) = OtherProcess();
 }

@@ -77,7 +77,7 @@ internal sealed class NamingSyncTests
 
         // An operator edits a replica through the console (overlay) and deletes the other.
         await h.TargetApi.UpdateAsync(replica with { Weight = 0, Enabled = false, Metadata = new Dictionary<string, string> { ["hand"] = "made" } }, None);
-        h.Keeper.Untrack("a-to-b", Instance("orders", "10.0.0.2").Key);
+        await h.Keeper.ForgetAsync("a-to-b", [Instance("orders", "10.0.0.2").Key.Address], None);
         await h.TargetApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
         var result = await h.RunAsync();
         var target = await AllAsync(h.TargetApi);
@@ -135,7 +135,7 @@ internal sealed class NamingSyncTests
         Assert.Multiple(async () =>
         {
             Assert.That(result.Removed, Is.Zero);
-            Assert.That(result.GuardTripped, Does.Contain("read empty"), "the guard says why");
+            Assert.That(result.GuardTripped, Does.Contain("reads empty"), "the guard says why");
             Assert.That(await AllAsync(h.TargetApi), Has.Count.EqualTo(1), "the replica stays");
         });
     }
@@ -143,7 +143,7 @@ internal sealed class NamingSyncTests
     [Test]
     public async Task The_mass_removal_guard_stops_and_reports_and_allow_deletions_passes_it_once()
     {
-        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2 });
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2, RemovalGrace = TimeSpan.Zero });
         for (var i = 1; i <= 20; i++)
         {
             await h.SourceApi.RegisterAsync(Instance("orders", $"10.0.0.{i}"), None);
@@ -250,31 +250,159 @@ internal sealed class NamingSyncTests
     }
 
     [Test]
-    public async Task A_restart_keeps_replicas_alive_without_duplicating_or_re_registering_them()
+    public async Task A_restarted_daemon_beats_its_replicas_from_the_store_before_any_run_and_resumes_incrementally_without_re_applying()
     {
-        await using var h = await StartAsync(persistCheckpoints: true);
-        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
-        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2"), None);
+        await using var h = await StartAsync(mySqlState: true);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ephemeral: false), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
         await h.RunAsync();
 
-        h.Restart();
-        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2"), None);
-        var first = await h.RunAsync(SyncMode.Incremental);
+        await h.RestartAsync();
         for (var i = 0; i < 8; i++)
         {
-            await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+            await h.AdvanceAsync(TimeSpan.FromSeconds(5)); // no run at all: only the restored keeper beats
+        }
+
+        var aliveWithoutRun = await AllAsync(h.TargetApi);
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
+        var first = await h.RunAsync(SyncMode.Incremental);
+        var target = await AllAsync(h.TargetApi);
+        Assert.Multiple(() =>
+        {
+            Assert.That(aliveWithoutRun.Select(i => (i.Key.Ip, i.Healthy)), Is.EquivalentTo(new[] { ("10.0.0.1", true), ("10.0.0.2", true) }),
+                "40 s after the restart, with no run since, both replicas are alive: the keeper loaded them from the store");
+            Assert.That(first.Mode, Is.EqualTo(SyncMode.Incremental), "the feed resumes from the applied baselines in the store: no start-up full run");
+            Assert.That((first.Added, first.Updated), Is.EqualTo((0L, 0L)), "unchanged services are not written again");
+            Assert.That(first.Removed, Is.EqualTo(1), "the restarted daemon remembers the first full sync and may remove");
+            Assert.That(target.Select(i => i.Key.Ip), Is.EqualTo(new[] { "10.0.0.1" }));
+        });
+    }
+
+    [Test]
+    public async Task Replicas_removed_by_a_one_off_resync_are_not_brought_back_by_the_daemons_beats()
+    {
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { MaxDeletionRatio = 0.2, DeletionAllowance = 2, RemovalGrace = TimeSpan.Zero }, mySqlState: true);
+        for (var i = 1; i <= 20; i++)
+        {
+            await h.SourceApi.RegisterAsync(Instance("orders", $"10.0.0.{i}", ephemeral: false), None);
+        }
+
+        await h.RunAsync();
+        for (var i = 1; i <= 10; i++)
+        {
+            await h.SourceApi.DeregisterAsync(Instance("orders", $"10.0.0.{i}", ephemeral: false), None);
+        }
+
+        var guarded = await h.RunAsync(); // the daemon holds the removals back and keeps beating those replicas
+        var (cliKeeper, cliFeed, cli) = h.OtherProcess();
+        using (cliKeeper)
+        using (cliFeed)
+        {
+            var resync = await cli.RunAsync("a-to-b", SyncMode.Full, new SyncRunRequest(AllowDeletions: true), None);
+            Assert.That(resync.Removed, Is.EqualTo(10), "the operator's resync removes what the daemon's guard held back");
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
             await h.AdvanceAsync(TimeSpan.FromSeconds(5));
         }
 
         var target = await AllAsync(h.TargetApi);
         Assert.Multiple(() =>
         {
-            Assert.That(first.Mode, Is.EqualTo(SyncMode.Full), "the first incremental run after a start runs full, so the keeper learns its replicas at once");
-            Assert.That((first.Added, first.Updated), Is.EqualTo((0L, 0L)), "replicas found in the target are adopted, not registered again");
-            Assert.That(first.Removed, Is.EqualTo(1), "the restarted daemon remembers the first full sync and may remove");
-            Assert.That(target.Select(i => i.Key.Ip), Is.EqualTo(new[] { "10.0.0.1" }), "one replica, alive 40 s after the restart");
-            Assert.That(target.Single().Healthy, Is.True);
+            Assert.That(guarded.Refused, Is.EqualTo(10), "the daemon's own run refused them");
+            Assert.That(target, Has.Count.EqualTo(10), "40 s of the daemon's beats later the removed replicas are still gone: deletion is final");
+            Assert.That(h.Keeper.Count, Is.EqualTo(10), "the daemon stopped keeping what another process removed");
         });
+    }
+
+    [Test]
+    public async Task Writes_that_fail_in_a_full_run_stay_pending_are_retried_by_incremental_runs_and_count_in_the_lag()
+    {
+        await using var h = await StartAsync(configure: t => t.Naming.ReplicaMode = ReplicaMode.Persistent);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("mixed", "10.0.0.2"), None);
+        await h.TargetApi.RegisterAsync(Instance("mixed", "10.9.9.9", ephemeral: true), None);
+
+        var full = await h.RunAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1"), None);
+        await h.SourceApi.RegisterAsync(Instance("mixed", "10.0.0.2"), None);
+        await h.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var retry = await h.RunAsync(SyncMode.Incremental);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(full.Failed, Is.EqualTo(1), "the mixed service refuses its replica");
+            Assert.That(full.OldestPendingChange, Is.Not.Null, "a failed write is a pending change: the lag counts it");
+            Assert.That(retry.Failed, Is.EqualTo(1), "the incremental run tries the failed write again instead of taking it as applied");
+            Assert.That(retry.OldestPendingChange, Is.EqualTo(full.OldestPendingChange), "still pending, since the full run found it");
+        });
+    }
+
+    [Test]
+    public async Task Removals_wait_out_the_grace_count_in_the_lag_meanwhile_and_a_source_restart_within_the_grace_removes_nothing()
+    {
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions { RemovalGrace = TimeSpan.FromSeconds(15) }, mySqlState: true);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ephemeral: false), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
+        await h.RunAsync();
+        await h.RunAsync(SyncMode.Incremental);
+
+        // A source restart: the instance vanishes and its client registers it again within the grace.
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
+        var missingAt = h.Clock.GetUtcNow();
+        var during = await h.RunAsync();
+        await h.AdvanceAsync(TimeSpan.FromSeconds(5));
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", ephemeral: false), None);
+        var back = await h.RunAsync();
+
+        // A real removal: missing for longer than the grace.
+        await h.SourceApi.DeregisterAsync(Instance("orders", "10.0.0.1", ephemeral: false), None);
+        await h.AdvanceAsync(TimeSpan.FromSeconds(8)); // due for renewal even if the push has not arrived yet
+        var waiting = await h.RunAsync(SyncMode.Incremental);
+        await h.AdvanceAsync(TimeSpan.FromSeconds(15));
+        var ripe = await h.RunAsync(SyncMode.Incremental);
+
+        var target = await AllAsync(h.TargetApi);
+        Assert.Multiple(() =>
+        {
+            Assert.That((during.Removed, during.Refused, during.GuardTripped), Is.EqualTo((0L, 0L, (string?)null)), "within the grace nothing is removed, and that is no guard trip");
+            Assert.That(during.OldestPendingChange, Is.EqualTo(missingAt), "a removal waiting in grace is a pending change from when it went missing: the lag counts it");
+            Assert.That((back.Added, back.Removed), Is.EqualTo((0L, 0L)), "the instance came back within the grace: nothing removed and re-added");
+            Assert.That(waiting.Removed, Is.Zero, "the incremental run waits too");
+            Assert.That(waiting.OldestPendingChange, Is.Not.Null, "and reports the wait as lag");
+            Assert.That(ripe.Removed, Is.EqualTo(1), "after the grace the incremental run removes it (the service stayed pending)");
+            Assert.That(ripe.OldestPendingChange, Is.Null, "then nothing is pending");
+            Assert.That(target.Select(i => i.Key.Ip), Is.EqualTo(new[] { "10.0.0.2" }));
+        });
+    }
+
+    [Test]
+    public async Task The_per_window_cap_stops_a_flapping_source_from_draining_the_target_a_few_runs_at_a_time()
+    {
+        await using var h = await StartAsync(configure: t => t.Guards = new GuardOptions
+        {
+            MaxDeletionRatio = 0.25, MaxDeletionRatioPerWindow = 0.3, DeletionAllowance = 1, DeletionWindow = TimeSpan.FromMinutes(10), RemovalGrace = TimeSpan.Zero,
+        });
+        for (var i = 1; i <= 20; i++)
+        {
+            await h.SourceApi.RegisterAsync(Instance("orders", $"10.0.0.{i}", ephemeral: false), None);
+        }
+
+        await h.RunAsync();
+        var removed = new List<long>();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 1 + (round * 3); i <= 3 + (round * 3); i++)
+            {
+                await h.SourceApi.DeregisterAsync(Instance("orders", $"10.0.0.{i}", ephemeral: false), None);
+            }
+
+            removed.Add((await h.RunAsync()).Removed);
+            await h.AdvanceAsync(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.That(removed, Is.EqualTo(new long[] { 3, 3, 0 }), "3 per run pass the 25 % per-run cap each time, but the third would take the window past 30 % of the 20 owned when it began");
     }
 
     [Test]

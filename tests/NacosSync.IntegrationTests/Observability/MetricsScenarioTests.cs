@@ -39,6 +39,7 @@ internal sealed partial class MetricsScenarioTests
             [$"Tasks:{TaskName}:Schedule:IncrementalInterval"] = "00:00:00.200",
             [$"Tasks:{TaskName}:Guards:DeletionAllowance"] = "0",
             [$"Tasks:{TaskName}:Guards:MaxDeletionRatio"] = "0.2",
+            [$"Tasks:{TaskName}:Guards:RemovalGrace"] = "00:00:01", // removals wait 1 s, not 15 s, so the trip below comes within the scenario's budget
             [$"Tasks:{TaskName}:Canary:Enabled"] = "true",
             [$"Tasks:{TaskName}:Canary:Interval"] = "00:00:01",
             ["State:Database:ConnectionString"] = Hosting.DaemonHostTests.StateConnectionString(state),

@@ -245,6 +245,7 @@ internal sealed class SandboxNamingTests
         var clock = new FakeTimeProvider(TestTime.Start);
         await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "Nacos-Java-Client:v1.4.2"); // Nacos pushes only to a known agent (§2)
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var udpPort = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
 

@@ -1,0 +1,343 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NacosSync.Core.Naming;
+using NacosSync.Core.State;
+using NacosSync.Core.Sync;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Telemetry;
+
+namespace NacosSync.Engine.Naming;
+
+/// <summary>
+/// Keeps ephemeral replicas alive in their target clusters without a thread or timer per replica: one
+/// scheduler loop over a priority queue of due times on the monotonic clock, new replicas spread at
+/// random over the interval. The loop never waits for a beat: each is sent on its own with a bounded
+/// number in flight per target cluster, a replica whose beat still hangs is skipped, and the next beat is
+/// due one interval after the last was due, so one hung node delays nobody else.
+/// The kept set lives in the run-state store (<see cref="StateScope.Replica"/>), written as it changes: at
+/// start the keeper loads it and beats every replica within one interval, before any full run.
+/// </summary>
+internal sealed partial class ReplicaKeeper : BackgroundService
+{
+    private readonly IRunStateStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ReplicaKeeperOptions _options;
+    private readonly IReadOnlyCollection<string> _restoreTasks;
+    private readonly ReplicaBeater _beater;
+    private readonly ConcurrentDictionary<ReplicaId, KeptReplica> _entries = new();
+    private readonly ConcurrentDictionary<ReplicaId, StateEntry?> _unsaved = new();
+    private readonly StoredReplicaSet _storedSet;
+    private static readonly TimeSpan StoreWarningInterval = TimeSpan.FromMinutes(1);
+    private DateTimeOffset? _storeWarnedAt;
+    private readonly BeatScheduler _scheduler;
+    private readonly SemaphoreSlim _saveLock = new(1, 1);
+    private bool _restored;
+    private PeriodicTimer? _timer;
+
+    /// <param name="restoreTasks">Tasks whose persisted replicas are loaded and beaten at start (the daemon's ephemeral naming tasks).</param>
+    public ReplicaKeeper(NacosClientFactory clients, IRunStateStore store, TimeProvider timeProvider, ILogger<ReplicaKeeper> logger,
+        SyncMetrics? metrics = null, ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restoreTasks = null)
+    {
+        _store = store;
+        _storedSet = new StoredReplicaSet(store);
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _options = options ?? new ReplicaKeeperOptions();
+        _restoreTasks = restoreTasks ?? [];
+        _beater = new ReplicaBeater(clients, new BeatFailureLog(timeProvider, logger, _options.FailureReportInterval), logger, metrics);
+        _scheduler = new BeatScheduler(timeProvider, _options, (entry, ct) => _beater.BeatAsync(entry, StillKeptAsync, ct), entry => Drop(entry.Id, entry));
+        metrics?.Meter.CreateObservableGauge("nacossync.heartbeat.replicas", () => _entries.Count, "{replica}",
+            "Ephemeral replicas the daemon keeps alive with heartbeats, all tasks.");
+    }
+
+    /// <summary>Replicas being kept alive now.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Beats sent since start (all outcomes), for the benchmark and tests.</summary>
+    public long BeatsSent => _scheduler.BeatsSent;
+
+    public bool IsTracked(string task, InstanceKey key) => _entries.ContainsKey(new ReplicaId(task, key.Address));
+
+    /// <summary>Starts or updates keeping <paramref name="replica"/> alive; persistent replicas are not kept.</summary>
+    public void Track(string task, string targetCluster, NamingInstance replica)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var id = new ReplicaId(task, replica.Key.Address);
+        if (!replica.Ephemeral)
+        {
+            Drop(id);
+            return;
+        }
+
+        var fresh = new KeptReplica(id, targetCluster, replica);
+        var entry = _entries.GetOrAdd(id, fresh);
+        var changed = ReferenceEquals(entry, fresh);
+        lock (entry)
+        {
+            if (!changed && (!ReferenceEquals(entry.Replica, replica) && replica.Differences(entry.Replica, compareHealth: true).Length > 0 || entry.TargetCluster != targetCluster))
+            {
+                entry.Replica = replica;
+                entry.TargetCluster = targetCluster;
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            _unsaved[id] = ReplicaRow.From(targetCluster, replica, _timeProvider.GetUtcNow());
+        }
+
+        if (ReferenceEquals(entry, fresh))
+        {
+            _scheduler.ScheduleSpread(entry);
+        }
+    }
+
+    /// <summary>
+    /// Makes the set kept for one task and target namespace exactly <paramref name="replicas"/> (after a
+    /// full run): new ones tracked, changed ones updated, the others no longer kept.
+    /// </summary>
+    public void ReplaceNamespace(string task, string targetCluster, string targetNamespace, IEnumerable<NamingInstance> replicas)
+    {
+        var keep = new HashSet<InstanceAddress>();
+        foreach (var replica in replicas)
+        {
+            keep.Add(replica.Key.Address);
+            Track(task, targetCluster, replica);
+        }
+
+        foreach (var id in _entries.Keys.Where(i => i.Task == task && i.Address.Service.Namespace == targetNamespace && !keep.Contains(i.Address)))
+        {
+            Drop(id);
+        }
+    }
+
+    /// <summary>
+    /// Stops keeping replicas that are about to be deregistered, so that nothing brings them back: they
+    /// leave the run-state store at once (another process reading it stops re-registering them), and
+    /// this returns only once any beat of theirs still in flight has returned.
+    /// </summary>
+    public async Task ForgetAsync(string task, IReadOnlyCollection<InstanceAddress> addresses, CancellationToken cancellationToken)
+    {
+        var inFlight = new List<Task>();
+        var ids = addresses.Select(a => new ReplicaId(task, a)).ToList();
+        foreach (var id in ids)
+        {
+            if (_entries.TryRemove(id, out var entry))
+            {
+                lock (entry)
+                {
+                    entry.Forgotten = true;
+                    inFlight.Add(entry.InFlight);
+                }
+            }
+
+            _unsaved.TryRemove(id, out _);
+        }
+
+        await _store.WriteEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, [], [.. ids.Select(i => i.Address.Id)], cancellationToken);
+        await Task.WhenAll(inFlight).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Stops beating every replica of a task.</summary>
+    public void UntrackTask(string task)
+    {
+        foreach (var id in _entries.Keys.Where(i => i.Task == task))
+        {
+            Drop(id);
+        }
+    }
+
+    /// <summary>Writes the changes of the kept set to the run-state store (the loop does this every tick; runs call it as they end).</summary>
+    public async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        if (_unsaved.IsEmpty)
+        {
+            return;
+        }
+
+        await _saveLock.WaitAsync(cancellationToken);
+        try
+        {
+            var batch = _unsaved.ToArray();
+            foreach (var byTask in batch.GroupBy(b => b.Key.Task, StringComparer.Ordinal))
+            {
+                var upserts = byTask.Where(b => b.Value is not null).Select(b => b.Value!).ToList();
+                var deletes = byTask.Where(b => b.Value is null).Select(b => b.Key.Address.Id).ToList();
+                await _store.WriteEntriesAsync(new StateKey(byTask.Key, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
+                foreach (var (id, row) in byTask)
+                {
+                    _unsaved.TryRemove(new KeyValuePair<ReplicaId, StateEntry?>(id, row));
+                }
+            }
+        }
+        finally
+        {
+            _saveLock.Release();
+        }
+    }
+
+    /// <summary>Loads the persisted replicas of the restore tasks and schedules them, spread over one interval .</summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        foreach (var task in _restoreTasks)
+        {
+            var restored = 0;
+            foreach (var row in await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken))
+            {
+                if (ReplicaRow.TryRead(row, out var cluster, out var replica))
+                {
+                    var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
+                    if (_entries.TryAdd(entry.Id, entry))
+                    {
+                        _scheduler.ScheduleSpread(entry);
+                        restored++;
+                    }
+                }
+            }
+
+            LogRestored(_logger, task, restored);
+        }
+    }
+
+    /// <summary>Sends the beats due now and waits for them (the integration harness and the benchmark drive time by hand).</summary>
+    public Task BeatDueAsync(CancellationToken cancellationToken) => Task.WhenAll(_scheduler.DispatchDue(cancellationToken));
+
+    /// <summary>Loads the kept set before the host reports started (a failure is retried by the loop) and starts the tick.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer ??= new PeriodicTimer(_options.Tick, _timeProvider);
+        try
+        {
+            await RestoreAsync(cancellationToken);
+            _restored = true;
+        }
+        catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
+        {
+            LogRestoreFailed(_logger, ex.Message);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // One periodic timer, created before the host started: a tick that passes while a pass runs is not lost.
+        var timer = _timer ??= new PeriodicTimer(_options.Tick, _timeProvider);
+        do
+        {
+            try
+            {
+                if (!_restored)
+                {
+                    await RestoreAsync(stoppingToken);
+                    _restored = true;
+                }
+
+                _scheduler.DispatchDue(stoppingToken);
+                await SaveAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
+            {
+                // The state database is away: beats go on, the set is saved once it is back. Said once a minute, by message.
+                var now = _timeProvider.GetUtcNow();
+                if (_storeWarnedAt is not { } at || now - at >= StoreWarningInterval)
+                {
+                    _storeWarnedAt = now;
+                    LogStoreFailed(_logger, ex.Message);
+                }
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(_logger, ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        _saveLock.Dispose();
+        base.Dispose();
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// After a 20404: whether the replica is still kept, here and in the store (another process — the CLI's
+    /// resync, or another replica — may have removed it; a remover deletes the row before it deregisters).
+    /// The store is read by a load that began after this answer, so no removal made before the answer is
+    /// missed; 20404s that arrive together (a restarted target) share one load.
+    /// </summary>
+    private async Task<bool> StillKeptAsync(KeptReplica entry, CancellationToken cancellationToken)
+    {
+        var answer = _storedSet.AnswerArrived();
+        if (entry.Forgotten || !_entries.TryGetValue(entry.Id, out var current) || !ReferenceEquals(current, entry))
+        {
+            return false;
+        }
+
+        if (_unsaved.ContainsKey(entry.Id))
+        {
+            return true; // tracked here and not yet saved: the store cannot know it yet
+        }
+
+        try
+        {
+            return await _storedSet.ContainsAsync(entry.Id.Task, entry.Id.Address.Id, answer, cancellationToken) && !entry.Forgotten;
+        }
+        catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
+        {
+            LogStoreUnreadable(_logger, entry.Id.Task, ex.Message);
+            return !entry.Forgotten; // availability first: the next full run removes what should go
+        }
+    }
+
+    private void Drop(ReplicaId id, KeptReplica? only = null)
+    {
+        KeptReplica? entry = null;
+        var removed = only is null ? _entries.TryRemove(id, out entry) : _entries.TryRemove(new KeyValuePair<ReplicaId, KeptReplica>(id, only));
+        if (removed)
+        {
+            entry ??= only!;
+            lock (entry)
+            {
+                entry.Forgotten = true;
+            }
+
+            _unsaved[id] = null;
+        }
+    }
+
+    [LoggerMessage(EventId = 4158, Level = LogLevel.Warning, Message = "Replica keeper: the run-state store cannot be read or written ({Error}); beats go on, the kept set is saved once it answers")]
+    private static partial void LogStoreFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 4150, Level = LogLevel.Error, Message = "Heartbeat loop failed; continuing")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4157, Level = LogLevel.Warning, Message = "Loading the kept replicas from the run-state store failed; trying again every tick: {Error}")]
+    private static partial void LogRestoreFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 4155, Level = LogLevel.Information, Message = "Task {Task}: {Count} replica(s) loaded from the run-state store; beating them within one interval")]
+    private static partial void LogRestored(ILogger logger, string task, int count);
+
+    [LoggerMessage(EventId = 4156, Level = LogLevel.Warning, Message = "Task {Task}: the run-state store cannot be read to check a replica unknown to the target; registering it again: {Error}")]
+    private static partial void LogStoreUnreadable(ILogger logger, string task, string error);
+}

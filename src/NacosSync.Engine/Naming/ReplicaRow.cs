@@ -1,0 +1,50 @@
+using System.Text.Json;
+using NacosSync.Core.Naming;
+using NacosSync.Core.State;
+
+namespace NacosSync.Engine.Naming;
+
+/// <summary>
+/// A kept replica as a row of <see cref="StateScope.Replica"/>: keyed by its address, valued with
+/// what a keeper needs to beat it (target cluster and every attribute), so a restarted daemon or
+/// another replica beats it before its first full run.
+/// </summary>
+internal static class ReplicaRow
+{
+    public static StateEntry From(string targetCluster, NamingInstance replica, DateTimeOffset at)
+    {
+        var key = replica.Key;
+        var row = new Row(targetCluster, key.Service.Namespace, key.Service.Group, key.Service.Service, key.Cluster, key.Ip, key.Port,
+            replica.Weight, replica.Enabled, replica.Healthy, replica.Metadata);
+        return new StateEntry(key.Address.Id, JsonSerializer.Serialize(row), at);
+    }
+
+    public static bool TryRead(StateEntry entry, out string targetCluster, out NamingInstance replica)
+    {
+        targetCluster = "";
+        replica = null!;
+        Row? row;
+        try
+        {
+            row = JsonSerializer.Deserialize<Row>(entry.Value);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        if (row is null || string.IsNullOrEmpty(row.TargetCluster) || string.IsNullOrEmpty(row.Ip))
+        {
+            return false;
+        }
+
+        targetCluster = row.TargetCluster;
+        var metadata = row.Metadata is null ? NamingInstance.NoMetadata : new Dictionary<string, string>(row.Metadata, StringComparer.Ordinal);
+        replica = new NamingInstance(new InstanceKey(new ServiceKey(row.Namespace, row.Group, row.Service), row.Cluster, row.Ip, row.Port),
+            row.Weight, row.Enabled, row.Healthy, Ephemeral: true, metadata);
+        return true;
+    }
+
+    private sealed record Row(string TargetCluster, string Namespace, string Group, string Service, string Cluster, string Ip, int Port,
+        double Weight, bool Enabled, bool Healthy, IReadOnlyDictionary<string, string>? Metadata);
+}

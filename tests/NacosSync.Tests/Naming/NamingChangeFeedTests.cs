@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.State;
+using NacosSync.Engine.Naming;
+using NacosSync.Nacos.Naming;
+using NacosSync.Nacos.Transport;
+using static NacosSync.Tests.Naming.NamingTestData;
+
+namespace NacosSync.Tests.Naming;
+
+[TestFixture]
+public sealed class NamingChangeFeedTests
+{
+    private const string ServiceInfo = """{"name":"DEFAULT_GROUP@@orders","hosts":[{"ip":"10.0.0.1","port":8080,"weight":1,"healthy":true,"enabled":true,"ephemeral":true,"clusterName":"DEFAULT","metadata":{}}],"lastRefTime":1}""";
+
+    private static (NamingChangeFeed Feed, NamingTask Task, IRunStateStore Store) Create(Func<Task> duringList)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryRunStateStore(clock);
+        var handler = new ScriptedNacosHandler(async (_, _, _) =>
+        {
+            await duringList();
+            return ScriptedNacosHandler.Text(HttpStatusCode.OK, ServiceInfo);
+        });
+        var client = new NacosNamingClient(new NacosTransport(new NacosTransportOptions { Name = "a", Servers = [new Uri("http://10.0.0.1:8848")] }, new HttpClient(handler)));
+        var options = new SyncTaskOptions { Source = "a", Target = "b" };
+        var task = new NamingTask("t", options, Owner, new NamingMapper(Owner, options), client, client);
+        return (new NamingChangeFeed(store, clock, NullLogger<NamingChangeFeed>.Instance), task, store);
+    }
+
+    [Test]
+    public async Task A_push_that_arrives_while_a_run_reads_the_service_leaves_it_dirty_after_the_run()
+    {
+        NamingChangeFeed? feed = null;
+        var pushDuringRead = false;
+        var (created, task, _) = Create(() =>
+        {
+            if (pushDuringRead)
+            {
+                feed!.Pushed("t", "DEFAULT_GROUP", "orders"); // the source changes again while the run's list call is out
+            }
+
+            return Task.CompletedTask;
+        });
+        feed = created;
+        using var _ = feed;
+        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        feed.Pushed("t", "DEFAULT_GROUP", "orders"); // a first change: the service is dirty when the run takes it
+
+        pushDuringRead = true;
+        var (_, changed) = await feed.ListAndSubscribeAsync(task, Service(), CancellationToken.None);
+        await feed.CompletedAsync(task, [Service()], CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed, Is.True, "the first push made the run look at the target");
+            Assert.That(feed.OldestPending("t"), Is.Not.Null, "the push during the read may name a change the read did not see: the service stays dirty for the next run");
+        });
+    }
+
+    [Test]
+    public async Task A_push_before_the_read_is_cleared_by_the_run_that_applies_it_and_the_baseline_is_persisted()
+    {
+        var (feed, task, store) = Create(() => Task.CompletedTask);
+        using var _ = feed;
+        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        feed.Pushed("t", "DEFAULT_GROUP", "orders");
+
+        await feed.ListAndSubscribeAsync(task, Service(), CancellationToken.None);
+        await feed.CompletedAsync(task, [Service()], CancellationToken.None);
+        var baselines = await store.LoadEntriesAsync(task.StateKey, StateScope.AppliedBaseline, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(feed.OldestPending("t"), Is.Null, "nothing came after the read: the change is applied");
+            Assert.That(baselines.Select(b => b.Key), Is.EqualTo(new[] { Service().ToString() }), "the applied answer is the service's baseline in the store, for a restarted process");
+        });
+    }
+
+    [Test]
+    public async Task A_restarted_feed_resumes_from_the_stored_baselines_and_finds_an_unchanged_service_unchanged()
+    {
+        var (first, task, store) = Create(() => Task.CompletedTask);
+        using (first)
+        {
+            await first.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [Instance("10.0.0.1")])], ["public"], everyNamespace: false,
+                new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        }
+
+        using var restarted = new NamingChangeFeed(store, new FakeTimeProvider(), NullLogger<NamingChangeFeed>.Instance);
+        var resumed = await restarted.ResumeAsync(task, CancellationToken.None);
+        var (_, changed) = await restarted.ListAndSubscribeAsync(task, Service(), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resumed, Is.True, "baselines in the store are enough to resume");
+            Assert.That(changed, Is.False, "the source answers what was applied before the restart: no target look, nothing re-applied");
+        });
+    }
+}

@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
+using NacosSync.Core.State;
+using NacosSync.Core.Sync;
+using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Naming;
+using NacosSync.Engine.Telemetry;
+using static NacosSync.Tests.Naming.NamingTestData;
+
+namespace NacosSync.Tests.Naming;
+
+/// <summary>The real keeper loop, driven by <see cref="FakeTimeProvider"/>; the only waits are for requests to arrive (with a safety net).</summary>
+[TestFixture]
+public sealed class ReplicaKeeperTests
+{
+    private const string Good = "10.0.0.100";
+    private const string Bad = "10.0.0.200";
+
+    private sealed class Rig : IAsyncDisposable
+    {
+        public Rig(Func<HttpRequestMessage, string, CancellationToken, Task<HttpResponseMessage>> respond, IRunStateStore? store = null,
+            ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restore = null, SyncMetrics? metrics = null)
+        {
+            var nacos = new NacosSyncOptions();
+            nacos.Clusters["b"] = new ClusterOptions { ServerAddresses = [Good + ":8848"], RequestTimeout = TimeSpan.FromSeconds(60) };
+            nacos.Clusters["bad"] = new ClusterOptions { ServerAddresses = [Bad + ":8848"], RequestTimeout = TimeSpan.FromSeconds(60) };
+            Handler = new ScriptedNacosHandler(respond);
+            Store = store ?? new InMemoryRunStateStore(Clock);
+            Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(nacos), Clock, NullLoggerFactory.Instance, new HttpClient(Handler));
+            Keeper = new ReplicaKeeper(Clients, Store, Clock, Logger, metrics, options, restore);
+        }
+
+        public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        public ScriptedNacosHandler Handler { get; }
+
+        public IRunStateStore Store { get; }
+
+        public NacosClientFactory Clients { get; }
+
+        public ListLogger Logger { get; } = new();
+
+        public ReplicaKeeper Keeper { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Keeper.StopAsync(CancellationToken.None);
+            Keeper.Dispose();
+            Clients.Dispose();
+        }
+    }
+
+    /// <summary>Waits for the keeper to finish work already started (a safety net of 10 s, not a timing).</summary>
+    private static async Task<bool> Until(Func<bool> condition)
+    {
+        for (var i = 0; i < 1000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        return condition();
+    }
+
+    private static Task<HttpResponseMessage> Answer(HttpRequestMessage request) => Task.FromResult(request.Method == HttpMethod.Put
+        ? ScriptedNacosHandler.BeatAnswer(10200)
+        : ScriptedNacosHandler.Text(HttpStatusCode.OK, "ok"));
+
+    [Test]
+    public async Task One_hung_target_node_does_not_delay_the_beats_of_other_replicas()
+    {
+        await using var rig = new Rig(async (request, _, ct) =>
+        {
+            if (request.RequestUri!.Host == Bad)
+            {
+                await Task.Delay(Timeout.Infinite, ct); // hangs until the keeper stops
+            }
+
+            return await Answer(request);
+        });
+        rig.Keeper.Track("t", "bad", Owned(Instance("10.0.1.1")));
+        rig.Keeper.Track("t", "b", Owned(Instance("10.0.1.2")));
+        await rig.Keeper.StartAsync(CancellationToken.None);
+
+        for (var interval = 1; interval <= 4; interval++)
+        {
+            rig.Clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, $"interval {interval}: the healthy cluster's replica is beaten although the other node hangs");
+        }
+
+        Assert.That(rig.Handler.CountTo(Bad, HttpMethod.Put), Is.EqualTo(1), "the hung replica is not beaten again while its beat hangs (never two at once)");
+    }
+
+    [Test]
+    public async Task A_node_whose_beats_keep_failing_is_reported_once_a_minute_not_once_per_beat()
+    {
+        await using var rig = new Rig((request, _, _) => Task.FromResult(request.RequestUri!.Host == Bad
+            ? ScriptedNacosHandler.Text(HttpStatusCode.BadRequest, "caused: node is sick;")
+            : ScriptedNacosHandler.BeatAnswer(10200)));
+        rig.Keeper.Track("t", "bad", Owned(Instance("10.0.1.1")));
+        await rig.Keeper.StartAsync(CancellationToken.None);
+
+        for (var step = 1; step <= 12; step++)
+        {
+            rig.Clock.Advance(TimeSpan.FromSeconds(5));
+            Assert.That(await rig.Handler.NextRequestToAsync(Bad), Is.True, $"step {step}: the failing replica is still beaten");
+            Assert.That(await Until(() => rig.Keeper.BeatsSent >= step), Is.True, $"step {step}: the beat's answer is handled before time moves on");
+        }
+
+        // Twelve beats in 55 s of failures have been handled and logged.
+        Assert.That(rig.Logger.Count(4151), Is.EqualTo(1), "twelve failed beats within a minute make one warning, not twelve");
+    }
+
+    [Test]
+    public async Task A_beat_in_flight_answered_20404_after_the_replica_was_removed_does_not_register_it_again()
+    {
+        var release = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var rig = new Rig((request, _, _) => request.Method == HttpMethod.Put ? release.Task : Answer(request));
+        var replica = Owned(Instance("10.0.1.1"));
+        rig.Keeper.Track("t", "b", replica);
+        await rig.Keeper.StartAsync(CancellationToken.None);
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, "the beat is sent");
+        var forgetting = rig.Keeper.ForgetAsync("t", [replica.Key.Address], CancellationToken.None); // the writer is about to deregister it
+        var waitedForBeat = !forgetting.IsCompleted;
+        release.SetResult(ScriptedNacosHandler.BeatAnswer(20404)); // the deregistration reached the server first
+        await forgetting;
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(waitedForBeat, Is.True, "a removal waits for the replica's beat in flight, so it cannot race it");
+            Assert.That(rig.Handler.CountTo(Good, HttpMethod.Post), Is.Zero, "the 20404 came for a replica no longer kept: it is not registered again");
+            Assert.That(rig.Keeper.Count, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task A_20404_registers_a_kept_replica_again_but_not_one_another_process_removed_from_the_store()
+    {
+        await using var rig = new Rig((request, _, _) => Task.FromResult(request.Method == HttpMethod.Put
+            ? ScriptedNacosHandler.BeatAnswer(20404)
+            : ScriptedNacosHandler.Text(HttpStatusCode.OK, "ok")));
+        var kept = Owned(Instance("10.0.1.1"));
+        var removedElsewhere = Owned(Instance("10.0.1.2"));
+        rig.Keeper.Track("t", "b", kept);
+        rig.Keeper.Track("t", "b", removedElsewhere);
+        await rig.Keeper.SaveAsync(CancellationToken.None);
+
+        // The CLI's resync removes one: it deletes the row before it deregisters the replica.
+        await rig.Store.WriteEntriesAsync(new StateKey("t", SyncKind.Naming), StateScope.Replica, [], [removedElsewhere.Key.Address.Id], CancellationToken.None);
+        await rig.Keeper.StartAsync(CancellationToken.None);
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, "two beats and one re-registration");
+        }
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, "the next interval's beat");
+        var posts = rig.Handler.Requests.Where(r => r.Method == HttpMethod.Post).Select(r => Uri.UnescapeDataString(r.Body)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(posts, Is.Not.Empty.And.All.Contains("ip=10.0.1.1"), "only the replica still kept is registered again, at each 20404");
+            Assert.That(rig.Keeper.IsTracked("t", removedElsewhere.Key), Is.False, "the keeper stops keeping what another process removed");
+        });
+    }
+
+    [Test]
+    public async Task Unhealthy_replicas_are_registered_unhealthy_and_counted_apart_from_20404_re_registrations()
+    {
+        using var metrics = new SyncMetrics();
+        var outcomes = new ConcurrentQueue<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == "nacossync.heartbeats")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    outcomes.Enqueue((string)tag.Value!);
+                }
+            }
+        });
+        listener.Start();
+        await using var rig = new Rig((request, _, _) => Task.FromResult(request.Method == HttpMethod.Put
+            ? ScriptedNacosHandler.BeatAnswer(20404)
+            : ScriptedNacosHandler.Text(HttpStatusCode.OK, "ok")), metrics: metrics);
+        rig.Keeper.Track("t", "b", Owned(Instance("10.0.1.1", healthy: false)));
+        rig.Keeper.Track("t", "b", Owned(Instance("10.0.1.2")));
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        await rig.Keeper.BeatDueAsync(CancellationToken.None);
+
+        var unhealthy = rig.Handler.Requests.Single(r => r.Method == HttpMethod.Post && r.Body.Contains("10.0.1.1", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(unhealthy.Body, Does.Contain("healthy=false"), "registered unhealthy, as in the source, not beaten (a beat would heal it)");
+            Assert.That(outcomes.Order(), Is.EqualTo(new[] { "registered_unhealthy", "reregistered" }),
+                "reregistered counts only 20404s; the unhealthy replica's renewal has its own outcome");
+        });
+    }
+
+    [Test]
+    public async Task A_new_keeper_over_a_store_with_persisted_replicas_beats_them_before_any_full_run()
+    {
+        var store = new InMemoryRunStateStore(TimeProvider.System);
+        await using (var before = new Rig(async (r, _, _) => await Answer(r), store))
+        {
+            before.Keeper.Track("t", "b", Owned(Instance("10.0.1.1")));
+            before.Keeper.Track("t", "b", Owned(Instance("10.0.1.2", weight: 3)));
+            await before.Keeper.SaveAsync(CancellationToken.None);
+        }
+
+        await using var after = new Rig(async (r, _, _) => await Answer(r), store, restore: ["t"]);
+        await after.Keeper.StartAsync(CancellationToken.None);
+        after.Clock.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.That(await after.Handler.NextRequestToAsync(Good), Is.True, "each persisted replica is beaten within the first interval, with no run at all");
+        }
+
+        var beaten = after.Handler.Requests.Select(r => Uri.UnescapeDataString(r.Uri.Query + r.Body)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Keeper.Count, Is.EqualTo(2), "the kept set came from the store");
+            Assert.That(beaten.Any(b => b.Contains("ip=10.0.1.1", StringComparison.Ordinal)) && beaten.Any(b => b.Contains("ip=10.0.1.2", StringComparison.Ordinal)), Is.True);
+        });
+    }
+
+    [Test]
+    public async Task New_replicas_are_spread_over_the_interval_and_each_is_beaten_once_per_interval()
+    {
+        await using var rig = new Rig(async (r, _, _) => await Answer(r));
+        for (var i = 1; i <= 100; i++)
+        {
+            rig.Keeper.Track("t", "b", Owned(Instance($"10.0.1.{i}")));
+        }
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(2.5));
+        await rig.Keeper.BeatDueAsync(CancellationToken.None);
+        var firstHalf = rig.Handler.Requests.Count;
+        rig.Clock.Advance(TimeSpan.FromSeconds(2.5));
+        await rig.Keeper.BeatDueAsync(CancellationToken.None);
+
+        Assert.That(firstHalf, Is.InRange(20, 80), "about half of the new replicas are due after half the interval: beats are spread");
+        Assert.That(rig.Handler.Requests, Has.Count.EqualTo(100), "every replica beaten once in the first interval");
+        Assert.That(rig.Handler.Requests.All(r => !Uri.UnescapeDataString(r.Uri.Query + r.Body).Contains("beat=", StringComparison.Ordinal)), Is.True,
+            "beats are light: a full beat would re-register a replica another process has just removed");
+    }
+}
+
+/// <summary>Collects log events by id.</summary>
+internal sealed class ListLogger : ILogger<ReplicaKeeper>
+{
+    private readonly ConcurrentQueue<(int Id, LogLevel Level)> _events = new();
+
+    public int Count(int eventId) => _events.Count(e => e.Id == eventId);
+
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _events.Enqueue((eventId.Id, logLevel));
+}
