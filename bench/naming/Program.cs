@@ -45,7 +45,7 @@ options.Tasks["bench"] = new SyncTaskOptions { Source = "a", Target = "b", Confi
 
 var counter = new CountingHandler(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 using var http = new HttpClient(counter) { Timeout = Timeout.InfiniteTimeSpan };
-using var clients = new NacosClientFactory(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, http);
+using var clients = new ClusterRegistry(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, http);
 var store = new InMemoryRunStateStore(TimeProvider.System);
 using var keeper = new ReplicaKeeper(clients, store, TimeProvider.System, NullLogger<ReplicaKeeper>.Instance);
 using var feed = new NamingChangeFeed(store, TimeProvider.System, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });

@@ -92,7 +92,6 @@ public static class NacosSyncHost
             return new SqlDatabase(Secrets.Read(state.ConnectionString, state.ConnectionStringFile, "State:Database:ConnectionString")!);
         });
         services.AddSingleton<StateSchemaMigrator>();
-        services.AddSingleton<CheckpointStore>();
         services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
         services.AddNacosSyncMetrics();
         services.AddNacosPipelines();

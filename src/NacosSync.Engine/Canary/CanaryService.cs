@@ -28,13 +28,13 @@ internal sealed partial class CanaryService : BackgroundService
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly NacosSyncOptions _options;
-    private readonly NacosClientFactory _clients;
+    private readonly ClusterRegistry _clients;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<CanaryService> _logger;
     private readonly Histogram<double> _latency;
     private readonly ConcurrentDictionary<(string Task, SyncKind Kind), DateTimeOffset?> _pendingSince = new();
 
-    public CanaryService(IOptions<NacosSyncOptions> options, NacosClientFactory clients, SyncMetrics metrics, TimeProvider timeProvider, ILogger<CanaryService> logger)
+    public CanaryService(IOptions<NacosSyncOptions> options, ClusterRegistry clients, SyncMetrics metrics, TimeProvider timeProvider, ILogger<CanaryService> logger)
     {
         _options = options.Value;
         _clients = clients;
@@ -143,7 +143,7 @@ internal sealed partial class CanaryService : BackgroundService
     {
         if (kind == SyncKind.Naming)
         {
-            var service = new ServiceKey(NacosClientFactory.PublicNamingNamespace, task.Canary.Group, ServiceName(taskName));
+            var service = new ServiceKey(ClusterRegistry.PublicNamingNamespace, task.Canary.Group, ServiceName(taskName));
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [WrittenAtKey] = stamp };
             // TEST-NET-1 address: never a real endpoint; the port tells tasks apart.
             var instance = new NamingInstance(new InstanceKey(service, "DEFAULT", "192.0.2.1", 1), 1, Enabled: true, Healthy: true, Ephemeral: true, metadata);
@@ -160,7 +160,7 @@ internal sealed partial class CanaryService : BackgroundService
     /// <summary>The newest marker the target shows (config: the oldest any node serves); 0 when none.</summary>
     private async Task<long> VisibleStampAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
     {
-        const string publicNamespace = NacosClientFactory.PublicNamingNamespace;
+        const string publicNamespace = ClusterRegistry.PublicNamingNamespace;
         var targetNamespace = task.Namespaces.TryGetValue(publicNamespace, out var mapped) ? mapped : publicNamespace;
         var targetGroup = task.Groups.TryGetValue(task.Canary.Group, out var mappedGroup) ? mappedGroup : task.Canary.Group;
         if (kind == SyncKind.Naming)

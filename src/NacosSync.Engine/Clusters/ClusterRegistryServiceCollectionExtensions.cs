@@ -12,14 +12,14 @@ namespace NacosSync.Engine.Clusters;
 internal static class ClusterRegistryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the <see cref="NacosClientFactory"/> (once, however many kinds ask for it). Needs
+    /// Adds the <see cref="ClusterRegistry"/> (once, however many kinds ask for it). Needs
     /// <see cref="IOptions{NacosSyncOptions}"/> and logging, and uses Polly's pipeline registry when one is registered; adds <see cref="TimeProvider.System"/> when no clock is registered.
     /// </summary>
     public static IServiceCollection AddClusterRegistry(this IServiceCollection services)
     {
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new NacosClientFactory(
+        services.TryAddSingleton(sp => new ClusterRegistry(
             sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
             pipelines: sp.GetService<ResiliencePipelineRegistry<NacosPipelineKey>>()));
         return services;

@@ -27,10 +27,10 @@ internal interface IConfigEndpointsProvider
 }
 
 /// <summary>
-/// Endpoints from configuration, all from the cluster registry (<see cref="NacosClientFactory"/>):
+/// Endpoints from configuration, all from the cluster registry (<see cref="ClusterRegistry"/>):
 /// the clusters' databases and their config clients, on the same transports naming and the canary use.
 /// </summary>
-internal sealed class ConfigEndpointsProvider(NacosClientFactory clusters) : IConfigEndpointsProvider
+internal sealed class ConfigEndpointsProvider(ClusterRegistry clusters) : IConfigEndpointsProvider
 {
     public ConfigTaskEndpoints Get(string taskName, SyncTaskOptions task, NacosSyncOptions options)
     {

@@ -122,7 +122,7 @@ internal sealed partial class ConfigTaskScopeFactory(IConfigEndpointsProvider en
     {
         try
         {
-            return await NacosClientFactory.PublicConfigTenantAsync(api.Transport, cancellationToken);
+            return await ClusterRegistry.PublicConfigTenantAsync(api.Transport, cancellationToken);
         }
         catch (NacosException ex)
         {

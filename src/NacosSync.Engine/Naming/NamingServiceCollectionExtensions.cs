@@ -24,13 +24,13 @@ internal static class NamingServiceCollectionExtensions
         services.TryAddSingleton<IRunStateStore>(sp => new InMemoryRunStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddClusterRegistry();
         services.TryAddSingleton(sp => new ReplicaKeeper(
-            sp.GetRequiredService<NacosClientFactory>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ClusterRegistry>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(),
             KeptTasks(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value)));
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaKeeper>());
         services.TryAddSingleton(sp => new NamingChangeFeed(sp.GetRequiredService<IRunStateStore>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamingChangeFeed>>(), sp.GetService<NamingChangeFeedOptions>()));
-        services.TryAddSingleton(sp => NamingRuns.Create(sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<NacosClientFactory>(),
+        services.TryAddSingleton(sp => NamingRuns.Create(sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<ClusterRegistry>(),
             sp.GetRequiredService<ReplicaKeeper>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<NamingChangeFeed>()));
         services.AddSingleton<ISyncRunner>(sp => sp.GetRequiredService<NamingSyncRunner>());
@@ -45,7 +45,7 @@ internal static class NamingServiceCollectionExtensions
 /// <summary>Builds the naming runner and its stages (the daemon, the CLI, the tests and the benchmark wire it alike).</summary>
 internal static class NamingRuns
 {
-    public static NamingSyncRunner Create(IOptions<NacosSyncOptions> options, NacosClientFactory clients, ReplicaKeeper keeper, IRunStateStore store,
+    public static NamingSyncRunner Create(IOptions<NacosSyncOptions> options, ClusterRegistry clients, ReplicaKeeper keeper, IRunStateStore store,
         TimeProvider timeProvider, ILoggerFactory loggers, NamingChangeFeed? feed)
     {
         var checkpoints = new NamingCheckpoints(store);

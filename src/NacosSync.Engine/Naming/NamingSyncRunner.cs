@@ -14,7 +14,7 @@ namespace NacosSync.Engine.Naming;
 /// (<see cref="NamingIncrementalRun"/>) follow the change feed. An incremental tick before the feed watches
 /// the task resumes from the applied baselines in the run-state store, or, where there are none, runs full.
 /// </summary>
-internal sealed partial class NamingSyncRunner(IOptions<NacosSyncOptions> options, NacosClientFactory clients, NamingFullRun full, NamingIncrementalRun? incremental,
+internal sealed partial class NamingSyncRunner(IOptions<NacosSyncOptions> options, ClusterRegistry clients, NamingFullRun full, NamingIncrementalRun? incremental,
     NamingChangeFeed? feed, ILogger<NamingSyncRunner> logger) : ISyncRunner
 {
     public SyncKind Kind => SyncKind.Naming;

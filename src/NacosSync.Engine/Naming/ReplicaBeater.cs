@@ -32,7 +32,7 @@ internal enum BeatResult
 /// 20404 answer re-registers the replica (with every attribute) only if it is still kept once the beat has
 /// returned: a removal made meanwhile, here or by another process, is final.
 /// </summary>
-internal sealed partial class ReplicaBeater(NacosClientFactory clients, BeatFailureLog failures, ILogger logger, SyncMetrics? metrics)
+internal sealed partial class ReplicaBeater(ClusterRegistry clients, BeatFailureLog failures, ILogger logger, SyncMetrics? metrics)
 {
     public static string Label(BeatResult result) => result switch
     {

@@ -37,7 +37,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     private PeriodicTimer? _timer;
 
     /// <param name="restoreTasks">Tasks whose persisted replicas are loaded and beaten at start (the daemon's ephemeral naming tasks).</param>
-    public ReplicaKeeper(NacosClientFactory clients, IRunStateStore store, TimeProvider timeProvider, ILogger<ReplicaKeeper> logger,
+    public ReplicaKeeper(ClusterRegistry clients, IRunStateStore store, TimeProvider timeProvider, ILogger<ReplicaKeeper> logger,
         SyncMetrics? metrics = null, ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restoreTasks = null)
     {
         _store = store;

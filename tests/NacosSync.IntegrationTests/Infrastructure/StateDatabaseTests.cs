@@ -1,5 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using NacosSync.Core.State;
+using NacosSync.Core.Sync;
 using NacosSync.Storage.State;
 
 namespace NacosSync.IntegrationTests.Infrastructure;
@@ -28,20 +30,28 @@ internal sealed class StateDatabaseTests
     }
 
     [Test]
-    public async Task A_checkpoint_survives_a_new_store_and_keeps_its_full_sync_time()
+    public async Task A_checkpoint_of_the_table_before_the_run_state_store_carries_over_as_version_1()
     {
-        var database = await MariaDbServer.CreateDatabaseAsync("checkpoint");
+        var database = await MariaDbServer.CreateDatabaseAsync("carryover");
         await new StateSchemaMigrator(database, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            // A row as an earlier daemon left it, then the run-state migration as it runs on that database.
+            await connection.ExecuteAsync("""
+                INSERT INTO nacossync_checkpoint (task_name, kind, position, full_sync_at, updated_at)
+                VALUES ('t1', 'config', 'nid=42', '2026-01-02 03:04:05.000', '2026-01-02 03:04:06.000')
+                """);
+            await connection.ExecuteAsync(StateSchemaMigrator.Scripts.Single(s => s.Version == 3).Sql);
+        }
 
-        await new CheckpointStore(database, TimeProvider.System).SaveAsync("t1", "config", "nid=41", fullSyncCompleted: true, CancellationToken.None);
-        await new CheckpointStore(database, TimeProvider.System).SaveAsync("t1", "config", "nid=42", fullSyncCompleted: false, CancellationToken.None);
-        var loaded = await new CheckpointStore(database, TimeProvider.System).LoadAsync("t1", "config", CancellationToken.None);
+        var loaded = await new MySqlRunStateStore(database, TimeProvider.System).LoadCheckpointAsync(new StateKey("t1", SyncKind.Config), CancellationToken.None);
 
-        Assert.That(loaded, Is.Not.Null);
+        Assert.That(loaded, Is.Not.Null, "an upgrade must not forget where a task was");
         Assert.Multiple(() =>
         {
-            Assert.That(loaded!.Position, Is.EqualTo("nid=42"), "the newest position wins");
-            Assert.That(loaded.FullSyncAt, Is.Not.Null, "an incremental save must not erase the time of the last full sync");
+            Assert.That(loaded!.Position, Is.EqualTo("nid=42"));
+            Assert.That(loaded.FullSyncAt, Is.EqualTo(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)), "the first full sync stays done: no deletions held back again");
+            Assert.That(loaded.Version, Is.EqualTo(1), "the next save names version 1");
         });
     }
 

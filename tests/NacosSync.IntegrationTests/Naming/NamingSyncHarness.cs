@@ -27,7 +27,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
         Clock = clock;
         Options = options;
         Store = store;
-        Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance);
+        Clients = new ClusterRegistry(Microsoft.Extensions.Options.Options.Create(options), clock, NullLoggerFactory.Instance);
         Start();
     }
 
@@ -42,7 +42,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     /// <summary>The run-state store: it outlives <see cref="RestartAsync"/>, as the state database outlives the daemon.</summary>
     public IRunStateStore Store { get; }
 
-    public NacosClientFactory Clients { get; }
+    public ClusterRegistry Clients { get; }
 
     public ReplicaKeeper Keeper { get; private set; } = null!;
 

@@ -32,7 +32,7 @@ public sealed class ReplicaKeeperTests
             nacos.Clusters["bad"] = new ClusterOptions { ServerAddresses = [Bad + ":8848"], RequestTimeout = TimeSpan.FromSeconds(60) };
             Handler = new ScriptedNacosHandler(respond);
             Store = store ?? new InMemoryRunStateStore(Clock);
-            Clients = new NacosClientFactory(Microsoft.Extensions.Options.Options.Create(nacos), Clock, NullLoggerFactory.Instance, new HttpClient(Handler));
+            Clients = new ClusterRegistry(Microsoft.Extensions.Options.Options.Create(nacos), Clock, NullLoggerFactory.Instance, new HttpClient(Handler));
             Keeper = new ReplicaKeeper(Clients, Store, Clock, Logger, metrics, options, restore);
         }
 
@@ -42,7 +42,7 @@ public sealed class ReplicaKeeperTests
 
         public IRunStateStore Store { get; }
 
-        public NacosClientFactory Clients { get; }
+        public ClusterRegistry Clients { get; }
 
         public ListLogger Logger { get; } = new();
 

@@ -20,7 +20,7 @@ namespace NacosSync.Engine.Clusters;
 /// (trusted for <see cref="NacosServerVersionCache.Ttl"/>, read again after an outage) and a version
 /// that cannot be read fails the caller's run with <see cref="NacosVersionUnknownException"/>.
 /// </summary>
-internal sealed class NacosClientFactory : IDisposable
+internal sealed class ClusterRegistry : IDisposable
 {
     /// <summary>The id of naming's public namespace, on every Nacos line (reference §3).</summary>
     public const string PublicNamingNamespace = NacosNamingClient.PublicNamespace;
@@ -36,7 +36,7 @@ internal sealed class NacosClientFactory : IDisposable
     private readonly ResiliencePipelineRegistry<NacosPipelineKey>? _pipelines;
 
     /// <param name="pipelines">Polly's registry for the per-cluster pipelines; null: each transport builds its own.</param>
-    public NacosClientFactory(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null,
+    public ClusterRegistry(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null,
         ResiliencePipelineRegistry<NacosPipelineKey>? pipelines = null)
     {
         _pipelines = pipelines;

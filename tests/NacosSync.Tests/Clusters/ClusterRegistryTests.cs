@@ -15,7 +15,7 @@ namespace NacosSync.Tests.Clusters;
 
 /// <summary>The cluster registry: one transport per cluster for naming, config and the canary; one address parser; one version policy.</summary>
 [TestFixture]
-internal sealed class NacosClientFactoryTests
+internal sealed class ClusterRegistryTests
 {
     private const string StatePath = "/nacos/v1/console/server/state";
 
@@ -32,7 +32,7 @@ internal sealed class NacosClientFactoryTests
         ? FakeNacosHandler.Text(HttpStatusCode.OK, $"{{\"version\":\"{version}\"}}")
         : FakeNacosHandler.Text(HttpStatusCode.OK, "true"));
 
-    private static NacosClientFactory Registry(FakeNacosHandler handler, NacosSyncOptions? options = null, TimeProvider? time = null) =>
+    private static ClusterRegistry Registry(FakeNacosHandler handler, NacosSyncOptions? options = null, TimeProvider? time = null) =>
         new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), time ?? new FakeTimeProvider(), NullLoggerFactory.Instance, new HttpClient(handler));
 
     [Test]
