@@ -73,7 +73,7 @@ internal sealed class BeatScheduler(TimeProvider timeProvider, ReplicaKeeperOpti
             Schedule(entry, next);
             lock (entry)
             {
-                // Started under the entry's lock, which the beat takes before it sends: whoever sees the beat
+                // Started under the entry's lock, which ReplicaBeater takes before it sends: whoever sees the beat
                 // sent (a removal, the next pass) also sees it in flight.
                 entry.InFlight = BeatAsync(entry, slots, cancellationToken);
                 sent.Add(entry.InFlight);
