@@ -71,13 +71,13 @@ internal sealed class BeatScheduler(TimeProvider timeProvider, ReplicaKeeperOpti
             }
 
             Schedule(entry, next);
-            var beat = BeatAsync(entry, slots, cancellationToken);
             lock (entry)
             {
-                entry.InFlight = beat;
+                // Started under the entry's lock, which ReplicaBeater takes before it sends: whoever sees the beat
+                // sent (a removal, the next pass) also sees it in flight.
+                entry.InFlight = BeatAsync(entry, slots, cancellationToken);
+                sent.Add(entry.InFlight);
             }
-
-            sent.Add(beat);
         }
 
         return sent;

@@ -60,6 +60,10 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
     public bool IsTracked(string task, InstanceKey key) => _entries.ContainsKey(new ReplicaId(task, key.Address));
 
+    /// <summary>Whether a beat of the replica has been sent and not yet returned (until it returns, the replica's next beat waits).</summary>
+    public bool IsBeating(string task, InstanceKey key) =>
+        _entries.TryGetValue(new ReplicaId(task, key.Address), out var entry) && !entry.InFlight.IsCompleted;
+
     /// <summary>Starts or updates keeping <paramref name="replica"/> alive; persistent replicas are not kept.</summary>
     public void Track(string task, string targetCluster, NamingInstance replica)
     {

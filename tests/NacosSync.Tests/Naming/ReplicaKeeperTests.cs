@@ -83,14 +83,22 @@ public sealed class ReplicaKeeperTests
 
             return await Answer(request);
         });
+        var healthy = Owned(Instance("10.0.1.2"));
         rig.Keeper.Track("t", "bad", Owned(Instance("10.0.1.1")));
-        rig.Keeper.Track("t", "b", Owned(Instance("10.0.1.2")));
+        rig.Keeper.Track("t", "b", healthy);
         await rig.Keeper.StartAsync(CancellationToken.None);
 
         for (var interval = 1; interval <= 4; interval++)
         {
             rig.Clock.Advance(TimeSpan.FromSeconds(5));
             Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, $"interval {interval}: the healthy cluster's replica is beaten although the other node hangs");
+            if (interval == 1)
+            {
+                Assert.That(await rig.Handler.NextRequestToAsync(Bad), Is.True, "the other replica's beat is sent, and hangs from now on");
+            }
+
+            Assert.That(await Until(() => !rig.Keeper.IsBeating("t", healthy.Key)), Is.True,
+                $"interval {interval}: the healthy replica's beat returns before time moves on (one still in flight would put its next beat off)");
         }
 
         Assert.That(rig.Handler.CountTo(Bad, HttpMethod.Put), Is.EqualTo(1), "the hung replica is not beaten again while its beat hangs (never two at once)");
@@ -102,14 +110,16 @@ public sealed class ReplicaKeeperTests
         await using var rig = new Rig((request, _, _) => Task.FromResult(request.RequestUri!.Host == Bad
             ? ScriptedNacosHandler.Text(HttpStatusCode.BadRequest, "caused: node is sick;")
             : ScriptedNacosHandler.BeatAnswer(10200)));
-        rig.Keeper.Track("t", "bad", Owned(Instance("10.0.1.1")));
+        var failing = Owned(Instance("10.0.1.1"));
+        rig.Keeper.Track("t", "bad", failing);
         await rig.Keeper.StartAsync(CancellationToken.None);
 
         for (var step = 1; step <= 12; step++)
         {
             rig.Clock.Advance(TimeSpan.FromSeconds(5));
             Assert.That(await rig.Handler.NextRequestToAsync(Bad), Is.True, $"step {step}: the failing replica is still beaten");
-            Assert.That(await Until(() => rig.Keeper.BeatsSent >= step), Is.True, $"step {step}: the beat's answer is handled before time moves on");
+            Assert.That(await Until(() => rig.Keeper.BeatsSent >= step && !rig.Keeper.IsBeating("t", failing.Key)), Is.True,
+                $"step {step}: the beat's answer is handled before time moves on");
         }
 
         // Twelve beats in 55 s of failures have been handled and logged.
@@ -162,6 +172,8 @@ public sealed class ReplicaKeeperTests
             Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, "two beats and one re-registration");
         }
 
+        Assert.That(await Until(() => !rig.Keeper.IsBeating("t", kept.Key) && !rig.Keeper.IsTracked("t", removedElsewhere.Key)), Is.True,
+            "both 20404s are handled before time moves on (a beat still in flight would put the replica's next beat off)");
         rig.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.That(await rig.Handler.NextRequestToAsync(Good), Is.True, "the next interval's beat");
         var posts = rig.Handler.Requests.Where(r => r.Method == HttpMethod.Post).Select(r => Uri.UnescapeDataString(r.Body)).ToList();
