@@ -108,17 +108,16 @@ internal static class SyncCommands
             await using var provider = services.BuildServiceProvider();
             var runners = provider.GetServices<ISyncRunner>().ToDictionary(r => r.Kind);
 
-            if (verb == Verb.Resync)
+            // Every verb reads the run state (checkpoints, pending keys, removal candidates): plan and verify too,
+            // and they are often the first commands run. Creating NacosSync's own tables writes nothing to Nacos.
+            try
             {
-                try
-                {
-                    await provider.GetRequiredService<StateSchemaMigrator>().MigrateAsync(cancellationToken);
-                }
-                catch (System.Data.Common.DbException ex)
-                {
-                    await error.WriteLineAsync($"nacos-sync {name}: the state database cannot be reached: {ex.Message}");
-                    return ExitCodes.Unreachable;
-                }
+                await provider.GetRequiredService<StateSchemaMigrator>().MigrateAsync(cancellationToken);
+            }
+            catch (System.Data.Common.DbException ex)
+            {
+                await error.WriteLineAsync($"nacos-sync {name}: the state database cannot be reached: {ex.Message}");
+                return ExitCodes.Unreachable;
             }
 
             var request = new SyncRunRequest(DryRun: verb != Verb.Resync, AllowDeletions: verb == Verb.Resync && parseResult.GetValue(allowDeletions),

@@ -12,12 +12,13 @@ internal sealed partial class SyncCommandTests : IDisposable
     private SandboxCluster _source = null!;
     private SandboxCluster _target = null!;
     private string _config = null!;
+    private NacosSync.Storage.Database.SqlDatabase _state = null!;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     [OneTimeSetUp]
     public async Task StartClustersAsync()
     {
-        var state = await MariaDbServer.CreateDatabaseAsync("cli");
+        var state = _state = await MariaDbServer.CreateDatabaseAsync("cli");
         _source = await SandboxCluster.StartAsync(new SandboxClusterOptions(), CancellationToken.None);
         _target = await SandboxCluster.StartAsync(new SandboxClusterOptions(), CancellationToken.None);
         _config = Path.Combine(Path.GetTempPath(), $"nacos-sync-cli-{Guid.NewGuid():N}.json");
@@ -47,6 +48,31 @@ internal sealed partial class SyncCommandTests : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    [Test]
+    public async Task Plan_and_verify_work_on_a_state_database_no_daemon_has_used_yet()
+    {
+        // A newcomer's first command is often plan: the state tables it reads must not have to exist already.
+        var fresh = await MariaDbServer.CreateDatabaseAsync("cli_fresh");
+        var config = Path.Combine(Path.GetTempPath(), $"nacos-sync-cli-fresh-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(_config))
+            .Replace(DaemonHostTests.StateConnectionString(_state), DaemonHostTests.StateConnectionString(fresh), StringComparison.Ordinal));
+        try
+        {
+            var plan = await CommandLineTests.InvokeAsync("plan", "--task", "cli", "--kind", "naming", "--config", config);
+            var verify = await CommandLineTests.InvokeAsync("verify", "--task", "cli", "--kind", "naming", "--config", config);
+            Assert.Multiple(() =>
+            {
+                Assert.That(plan.ExitCode, Is.Not.EqualTo(1).And.Not.EqualTo(4), "plan on a fresh state database plans; it does not fail on missing tables\n" + plan.Output + plan.Error);
+                Assert.That(plan.Error + plan.Output, Does.Not.Contain("doesn't exist"), "no missing-table error");
+                Assert.That(verify.Error + verify.Output, Does.Not.Contain("doesn't exist"), "verify neither");
+            });
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
 
     [Test]
     public async Task Plan_verify_resync_verify_and_the_guard_walk_through_their_exit_codes()
