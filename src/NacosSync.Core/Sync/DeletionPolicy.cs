@@ -24,6 +24,13 @@ public sealed record DeletionContext(long Owned, bool FirstFullSyncDone, bool Al
 /// <param name="PolicyTripped">True when a policy rule (not only a failed read, already an error of its own) held removals back: the guard-trip metric.</param>
 public sealed record DeletionVerdict(IReadOnlySet<string> Allowed, IReadOnlyDictionary<string, string> Refused, string? Reason, bool PolicyTripped)
 {
+    /// <summary>
+    /// The refused namespaces whose source read was complete: held back by a policy rule (2–5) that a later run may
+    /// lift (the window passes, the operator allows it). A caller that will not see these removals again by itself
+    /// keeps them to be judged again; namespaces refused for a failed read are not in it (nothing lifts that rule).
+    /// </summary>
+    public IReadOnlySet<string> HeldByPolicy { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public bool Allows(string targetNamespace) => Allowed.Contains(targetNamespace);
 
     public long RefusedCount(IEnumerable<NamespaceDeletions> namespaces) => namespaces.Where(n => Refused.ContainsKey(n.Namespace)).Sum(n => (long)n.Planned);
@@ -55,6 +62,7 @@ public static class DeletionPolicy
         var remaining = namespaces.Where(n => n.Planned > 0).ToList();
 
         Refuse(n => !n.SourceReadComplete, n => $"{n.Planned} removal(s) refused in namespace '{n.Namespace}': its source read failed or was incomplete");
+        var failedRead = refused.Keys.ToHashSet(StringComparer.Ordinal);
         var policyTripped = false;
         if (!context.AllowDeletions)
         {
@@ -89,7 +97,10 @@ public static class DeletionPolicy
             remaining.Select(n => n.Namespace).ToHashSet(StringComparer.Ordinal),
             refused,
             reasons.Count == 0 ? null : string.Join("; ", reasons),
-            policyTripped);
+            policyTripped)
+        {
+            HeldByPolicy = refused.Keys.Where(n => !failedRead.Contains(n)).ToHashSet(StringComparer.Ordinal),
+        };
 
         void Refuse(Func<NamespaceDeletions, bool> rule, Func<NamespaceDeletions, string> why, string? once = null)
         {

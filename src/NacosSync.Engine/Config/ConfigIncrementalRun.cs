@@ -94,7 +94,7 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         return await stages.Writer.ApplyAsync(scope, batch, sourceRows, tally, cancellationToken);
     }
 
-    /// <summary>Removals that failed in an earlier run, whose source key is still absent (a key the source has again is not removed).</summary>
+    /// <summary>Removals that failed or were held back in an earlier run, whose source key is still absent (a key the source has again is not removed).</summary>
     private async Task<IReadOnlyList<RemovalCandidate>> StillAbsentAsync(IReadOnlyList<PendingConfig> retryDeletes, CancellationToken cancellationToken)
     {
         if (retryDeletes.Count == 0)
@@ -113,6 +113,6 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         return retry;
     }
 
-    [LoggerMessage(EventId = 5014, Level = LogLevel.Information, Message = "Config task {Task}: retrying {Count} removal(s) that failed in an earlier run")]
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Debug, Message = "Config task {Task}: judging again {Count} removal(s) kept from an earlier run (failed or held back by a guard)")]
     private static partial void LogRetrying(ILogger logger, string task, int count);
 }

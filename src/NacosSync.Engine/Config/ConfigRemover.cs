@@ -22,9 +22,10 @@ internal sealed record RemovalOutcome(IReadOnlyList<ExpectedConfig> Gone, IReadO
 /// Removes target configs the source lacks: only those the task owns (or all, in mirror mode), as far as the one
 /// <see cref="DeletionPolicy"/> allows per target namespace, with the removals of recent runs counted against the
 /// per-window cap. A removal that fails (the config API refused it, or could not be reached) is an error naming
-/// the key and is kept to be retried by the next run.
+/// the key and is kept to be retried by the next run; so is a removal the policy held back, until a run may apply it
+/// (or the source has the key again).
 /// </summary>
-internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, ConfigRunStateStore state, ILogger logger)
+internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, ConfigRunStateStore state, ILogger logger, GuardWarningGate warnings)
 {
     /// <param name="reads">Per target namespace, how its source read went; a namespace not listed counts as read completely.</param>
     public async Task<RemovalOutcome> RemoveAsync(ConfigTaskScope scope, ConfigRunState loaded, IReadOnlyList<RemovalCandidate> candidates,
@@ -71,14 +72,23 @@ internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, Config
 
         if (verdict.Reason is { } reason)
         {
-            LogGuard(logger, scope.TaskName, reason);
+            if (warnings.ShouldWarn(scope.TaskName))
+            {
+                LogGuard(logger, scope.TaskName, reason);
+            }
+
             if (verdict.PolicyTripped)
             {
                 tally.Tripped(reason);
             }
         }
 
-        return await ApplyAsync(scope, [.. removable.Where(k => verdict.Allows(k.Tenant)).Select(k => byKey[k])], tally, cancellationToken);
+        var outcome = await ApplyAsync(scope, [.. removable.Where(k => verdict.Allows(k.Tenant)).Select(k => byKey[k])], tally, cancellationToken);
+        // Held back by a rule a later run may lift (the window passes, --allow-deletions): kept to be judged again at every
+        // run, for an incremental run will not see these deletes again once the source's history has moved on.
+        var held = removable.Where(k => verdict.HeldByPolicy.Contains(k.Tenant))
+            .Select(k => new PendingConfig(k, null, null, RetryDelete: true, SourceKey: byKey[k].Source)).ToList();
+        return held.Count == 0 ? outcome : outcome with { Retry = [.. outcome.Retry, .. held] };
     }
 
     private async Task<RemovalOutcome> ApplyAsync(ConfigTaskScope scope, IReadOnlyList<RemovalCandidate> allowed, ConfigRunTally tally, CancellationToken cancellationToken)
@@ -138,7 +148,7 @@ internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, Config
         }
     }
 
-    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Config task {Task}: removals held back: {Reason}")]
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Config task {Task}: removals held back: {Reason} (judged again at every run; this warning at most once a minute)")]
     private static partial void LogGuard(ILogger logger, string task, string reason);
 
     [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Config task {Task}: removing {Key} failed ({Error}); it is retried at the next run")]

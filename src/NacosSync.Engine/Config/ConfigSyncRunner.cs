@@ -27,11 +27,19 @@ internal sealed partial class ConfigSyncRunner(
     /// <summary>Shared by every run of this process: at most one localCache per target node per interval.</summary>
     private readonly LocalCacheCoalescer _localCache = new(timeProvider);
 
+    private readonly GuardWarningGate _guardWarnings = new(timeProvider);
+
     /// <summary>
     /// How long after a full run that stood in for an incremental one (no usable checkpoint) the next may start. Default
     /// 60 s: when the checkpoint cannot be saved, incremental runs (every second) must not turn into back-to-back full runs.
     /// </summary>
     public TimeSpan FallbackFullInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How far before the newest history time each incremental run reads the source's history again
+    /// (<see cref="ConfigChangeReader.OverlapWindow"/>). Default 60 s; tests shorten it.
+    /// </summary>
+    internal TimeSpan HistoryOverlap { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Tests only: write rows but skip the cache refresh, to show what a node serves without it.</summary>
     internal bool SkipCacheRefresh { get; init; }
@@ -141,9 +149,9 @@ internal sealed partial class ConfigSyncRunner(
             state,
             new ConfigNamespaceCreator(logger),
             new ConfigFullDiff(writer, logger),
-            new ConfigChangeReader { Time = timeProvider },
+            new ConfigChangeReader { Time = timeProvider, OverlapWindow = HistoryOverlap },
             writer,
-            new ConfigRemover(ledger, state, logger),
+            new ConfigRemover(ledger, state, logger, _guardWarnings),
             new ConfigVariantSync(ledger),
             new ConfigVerifier(timeProvider, logger, _localCache) { SkipCacheRefresh = SkipCacheRefresh },
             timeProvider);

@@ -218,4 +218,84 @@ internal sealed class ConfigApiModeDeleteTests
             Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("b150")), Is.All.Not.Null, "the rest stay");
         });
     }
+
+    [Test]
+    public async Task A_burst_beyond_the_per_run_cap_is_refused_by_name_and_one_run_with_allow_deletions_removes_it_all()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Api);
+        for (var i = 0; i < 400; i++)
+        {
+            await h.WriteSourceAsync($"c{i:D3}", "v" + i);
+        }
+
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(400), "initial copy");
+        for (var i = 0; i < 150; i++)
+        {
+            await h.DeleteSourceAsync($"c{i:D3}");
+        }
+
+        var held = await h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(() =>
+        {
+            Assert.That((held.Removed, held.Refused), Is.EqualTo((0L, 150L)), "150 of 400 is over the default per-run cap (20 %): nothing is removed, all are counted refused");
+            Assert.That(held.GuardTripped, Does.Contain("Guards:MaxDeletionRatio").And.Contain("--allow-deletions"), "the refusal names the guard and the way out");
+        });
+
+        var allowed = await h.RunAsync(SyncMode.Full, request: new SyncRunRequest(AllowDeletions: true));
+        Assert.Multiple(async () =>
+        {
+            Assert.That((allowed.Removed, allowed.Errors.Count), Is.EqualTo((150L, 0)), "the operator's one run removes the whole burst");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("c149")), Is.All.Null, "gone from every node");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("c150")), Is.All.Not.Null, "the rest stay");
+        });
+    }
+
+    [Test]
+    public async Task Removals_held_back_by_the_window_cap_go_ahead_in_an_incremental_run_once_the_window_has_passed()
+    {
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Api);
+        h.Task.Guards.DeletionWindow = TimeSpan.FromSeconds(3);
+        // The window (default 10 min) outlasts the history overlap (default 60 s) that would otherwise show the deletes
+        // again; both are shortened here in the same proportion.
+        var runner = h.Runner(historyOverlap: TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 400; i++)
+        {
+            await h.WriteSourceAsync($"w{i:D3}", "v" + i);
+        }
+
+        Assert.That((await h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(400), "initial copy");
+        var deleted = 0;
+        async Task<SyncRunResult> DeleteAndRunAsync(int count)
+        {
+            for (var i = 0; i < count; i++, deleted++)
+            {
+                await h.DeleteSourceAsync($"w{deleted:D3}");
+            }
+
+            return await h.RunAsync(SyncMode.Incremental, runner);
+        }
+
+        // Per run the cap is 20 % of what is owned; per window 30 % of 400 = 120.
+        Assert.That((await DeleteAndRunAsync(60)).Removed, Is.EqualTo(60), "first slice, under both caps");
+        Assert.That((await DeleteAndRunAsync(60)).Removed, Is.EqualTo(60), "second slice: 120 in the window, at the cap");
+        var held = await DeleteAndRunAsync(30);
+        Assert.That((held.Removed, held.Refused), Is.EqualTo((0L, 30L)), "the third slice would pass 120 in the window: held back");
+        Assert.That(held.GuardTripped, Does.Contain("once the window has passed"), "the refusal says when they go ahead");
+
+        // The source goes on changing: its newer history pushes the held-back deletes out of the overlap re-read.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await h.WriteSourceAsync("tick", "t");
+        var meanwhile = await h.RunAsync(SyncMode.Incremental, runner);
+        Assert.That((meanwhile.Added, meanwhile.Removed), Is.EqualTo((1L, 0L)), "still inside the window: the new config is copied, nothing removed");
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var later = await h.RunAsync(SyncMode.Incremental, runner);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(later.Removed, Is.EqualTo(30L),
+                "the held-back removals are kept and go ahead in the first incremental run after the window, as the refusal promised, not only at the next full run");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("w149")), Is.All.Null, "the last held-back key is gone from every node");
+            Assert.That(await h.ServedByEveryNodeAsync(h.TargetKey("w150")), Is.All.Not.Null, "the rest stay");
+        });
+    }
 }

@@ -99,7 +99,8 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     public ConfigOwnershipLedger Ledger => new(StateDatabase);
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
-    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null)
+    public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null,
+        TimeSpan? historyOverlap = null)
     {
         var endpoints = new ConfigTaskEndpoints
         {
@@ -114,6 +115,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             SkipCacheRefresh = skipRefresh,
             DeleteThroughApi = deleteThroughApi,
             TargetDecorator = decorateTarget,
+            HistoryOverlap = historyOverlap ?? TimeSpan.FromSeconds(60),
         };
     }
 

@@ -21,6 +21,14 @@ public sealed class DeletionPolicyTests
     }
 
     [Test]
+    public void Namespaces_held_back_by_a_policy_rule_are_named_apart_from_those_whose_read_failed()
+    {
+        var verdict = DeletionPolicy.Judge([new("failed", 1, SourceReadComplete: false, SourceReadEmpty: false), new("b", 30, true, false)], Context(owned: 100), Guards);
+        Assert.That(verdict.HeldByPolicy, Is.EquivalentTo(new[] { "b" }),
+            "b's removals wait for the ratio (a later run may lift it, so the caller keeps them); a failed read is never lifted, so 'failed' is not held for later");
+    }
+
+    [Test]
     public void Nothing_is_removed_before_the_first_complete_full_sync()
     {
         var verdict = DeletionPolicy.Judge([new("a", 1, true, false)], Context(firstFull: false), Guards);
