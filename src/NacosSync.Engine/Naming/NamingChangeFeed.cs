@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
 using NacosSync.Core.State;
@@ -19,7 +18,8 @@ namespace NacosSync.Engine.Naming;
 internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvider timeProvider, ILogger<NamingChangeFeed> logger, NamingChangeFeedOptions? options = null) : IDisposable
 {
     private readonly NamingChangeFeedOptions _options = options ?? new NamingChangeFeedOptions();
-    private readonly ConcurrentDictionary<string, TaskWatch> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NamingTaskWatch> _tasks = new(StringComparer.Ordinal);
+    private readonly AppliedBaselines _baselines = new(store, timeProvider);
 
     /// <summary>Pushes received since start, all tasks (benchmark and tests).</summary>
     public long PushesReceived => _tasks.Values.Sum(t => Interlocked.Read(ref t.Pushes));
@@ -30,7 +30,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     /// <summary>Whether an incremental tick should run the start-up full run now (at most every <see cref="NamingChangeFeedOptions.StartFullRunRetry"/>).</summary>
     public bool TryStartFullRun(string taskName)
     {
-        var watch = _tasks.GetOrAdd(taskName, _ => new TaskWatch());
+        var watch = _tasks.GetOrAdd(taskName, _ => new NamingTaskWatch());
         var now = timeProvider.GetUtcNow();
         lock (watch)
         {
@@ -47,19 +47,16 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     /// <summary>Resumes watching from the applied baselines in the store (a restart); false when there are none (a full run must come first).</summary>
     public async Task<bool> ResumeAsync(NamingTask task, CancellationToken cancellationToken)
     {
-        var rows = await store.LoadEntriesAsync(task.StateKey, StateScope.AppliedBaseline, cancellationToken);
-        if (rows.Count == 0)
+        var baselines = await _baselines.LoadAsync(task.StateKey, cancellationToken);
+        if (baselines.Count == 0)
         {
             return false;
         }
 
-        var watch = _tasks.GetOrAdd(task.Name, _ => new TaskWatch());
-        foreach (var row in rows)
+        var watch = _tasks.GetOrAdd(task.Name, _ => new NamingTaskWatch());
+        foreach (var (service, hash) in baselines)
         {
-            if (ServiceKey.TryParse(row.Key, out var service) && long.TryParse(row.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var hash))
-            {
-                watch.Services.TryAdd(service, new ServiceWatch(DateTimeOffset.MinValue, hash, hash));
-            }
+            watch.Services.TryAdd(service, new ServiceWatch(DateTimeOffset.MinValue, hash, hash));
         }
 
         lock (watch)
@@ -81,7 +78,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     public async Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceSnapshot> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
         IReadOnlyDictionary<ServiceKey, DateTimeOffset> pending, CancellationToken cancellationToken)
     {
-        var watch = _tasks.GetOrAdd(task.Name, _ => new TaskWatch());
+        var watch = _tasks.GetOrAdd(task.Name, _ => new NamingTaskWatch());
         var keep = new HashSet<ServiceKey>();
         foreach (var service in sourceServices)
         {
@@ -110,7 +107,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             watch.Ready = true;
         }
 
-        await SaveBaselinesAsync(task, watch, keep, deletes, cancellationToken);
+        await _baselines.SaveAsync(task.StateKey, watch.Services, keep, deletes, cancellationToken);
     }
 
     /// <summary>The services an incremental run should re-read now: pushed, new, vanished, or due for renewal.</summary>
@@ -185,7 +182,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             }
         }
 
-        await SaveBaselinesAsync(task, watch, applied, deletes, cancellationToken);
+        await _baselines.SaveAsync(task.StateKey, watch.Services, applied, deletes, cancellationToken);
     }
 
     /// <summary>Keeps services dirty (their apply failed, or a removal waits in grace) so the next run takes them again.</summary>
@@ -231,39 +228,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         }
     }
 
-    private async Task SaveBaselinesAsync(NamingTask task, TaskWatch watch, IEnumerable<ServiceKey> services, List<string> deletes, CancellationToken cancellationToken)
-    {
-        var upserts = new List<(ServiceWatch Track, StateEntry Row)>();
-        var now = timeProvider.GetUtcNow();
-        foreach (var service in services)
-        {
-            if (watch.Services.TryGetValue(service, out var track) && track.AppliedHash != track.PersistedHash)
-            {
-                if (track.AppliedHash is { } hash)
-                {
-                    upserts.Add((track, new StateEntry(service.ToString(), hash.ToString(CultureInfo.InvariantCulture), now)));
-                }
-                else
-                {
-                    deletes.Add(service.ToString()); // no baseline: a restarted process must look at it again
-                    track.PersistedHash = null;
-                }
-            }
-        }
-
-        if (upserts.Count == 0 && deletes.Count == 0)
-        {
-            return;
-        }
-
-        await store.WriteEntriesAsync(task.StateKey, StateScope.AppliedBaseline, [.. upserts.Select(u => u.Row)], deletes, cancellationToken);
-        foreach (var (track, row) in upserts)
-        {
-            track.PersistedHash = long.Parse(row.Value, CultureInfo.InvariantCulture);
-        }
-    }
-
-    private async Task RefreshListingAsync(TaskWatch watch, NacosNamingClient source, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RefreshListingAsync(NamingTaskWatch watch, NacosNamingClient source, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
         {
@@ -302,32 +267,13 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         }
     }
 
-    private void EnsureListener(NamingTask task, TaskWatch watch)
+    private void EnsureListener(NamingTask task, NamingTaskWatch watch)
     {
         lock (watch)
         {
             watch.Listener ??= new UdpPushListener(task.Name, _options.ClientIp ?? UdpPushListener.LocalAddressTowards(task.Source.Transport.PreferredServer),
                 (group, service) => Pushed(task.Name, group, service), logger);
         }
-    }
-
-    private sealed class TaskWatch
-    {
-        public long Pushes;
-
-        public ConcurrentDictionary<ServiceKey, ServiceWatch> Services { get; } = new();
-
-        public IReadOnlyList<string> Namespaces { get; set; } = [];
-
-        public bool EveryNamespace { get; set; }
-
-        public bool Ready { get; set; }
-
-        public DateTimeOffset LastListing { get; set; }
-
-        public DateTimeOffset? StartFullTriedAt { get; set; }
-
-        public UdpPushListener? Listener { get; set; }
     }
 
     [LoggerMessage(EventId = 4122, Level = LogLevel.Information, Message = "New source service {Service}: watched from now on")]

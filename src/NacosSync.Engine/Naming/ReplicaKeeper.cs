@@ -27,12 +27,11 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     private readonly IReadOnlyCollection<string> _restoreTasks;
     private readonly ReplicaBeater _beater;
     private readonly ConcurrentDictionary<ReplicaId, KeptReplica> _entries = new();
-    private readonly ConcurrentDictionary<ReplicaId, StateEntry?> _unsaved = new();
     private readonly StoredReplicaSet _storedSet;
+    private readonly UnsavedReplicaChanges _unsaved;
     private static readonly TimeSpan StoreWarningInterval = TimeSpan.FromMinutes(1);
     private DateTimeOffset? _storeWarnedAt;
     private readonly BeatScheduler _scheduler;
-    private readonly SemaphoreSlim _saveLock = new(1, 1);
     private bool _restored;
     private PeriodicTimer? _timer;
 
@@ -42,6 +41,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     {
         _store = store;
         _storedSet = new StoredReplicaSet(store);
+        _unsaved = new UnsavedReplicaChanges(store);
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options ?? new ReplicaKeeperOptions();
@@ -90,7 +90,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
         if (changed)
         {
-            _unsaved[id] = ReplicaRow.From(targetCluster, replica, _timeProvider.GetUtcNow());
+            _unsaved.Kept(id, ReplicaRow.From(targetCluster, replica, _timeProvider.GetUtcNow()));
         }
 
         if (ReferenceEquals(entry, fresh))
@@ -138,7 +138,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                 }
             }
 
-            _unsaved.TryRemove(id, out _);
+            _unsaved.Discard(id);
         }
 
         await _store.WriteEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, [], [.. ids.Select(i => i.Address.Id)], cancellationToken);
@@ -155,33 +155,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     }
 
     /// <summary>Writes the changes of the kept set to the run-state store (the loop does this every tick; runs call it as they end).</summary>
-    public async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        if (_unsaved.IsEmpty)
-        {
-            return;
-        }
-
-        await _saveLock.WaitAsync(cancellationToken);
-        try
-        {
-            var batch = _unsaved.ToArray();
-            foreach (var byTask in batch.GroupBy(b => b.Key.Task, StringComparer.Ordinal))
-            {
-                var upserts = byTask.Where(b => b.Value is not null).Select(b => b.Value!).ToList();
-                var deletes = byTask.Where(b => b.Value is null).Select(b => b.Key.Address.Id).ToList();
-                await _store.WriteEntriesAsync(new StateKey(byTask.Key, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
-                foreach (var (id, row) in byTask)
-                {
-                    _unsaved.TryRemove(new KeyValuePair<ReplicaId, StateEntry?>(id, row));
-                }
-            }
-        }
-        finally
-        {
-            _saveLock.Release();
-        }
-    }
+    public Task SaveAsync(CancellationToken cancellationToken) => _unsaved.SaveAsync(cancellationToken);
 
     /// <summary>Loads the persisted replicas of the restore tasks and schedules them, spread over one interval .</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
@@ -268,7 +242,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     public override void Dispose()
     {
         _timer?.Dispose();
-        _saveLock.Dispose();
+        _unsaved.Dispose();
         base.Dispose();
     }
 
@@ -298,7 +272,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
             return false;
         }
 
-        if (_unsaved.ContainsKey(entry.Id))
+        if (_unsaved.Contains(entry.Id))
         {
             return true; // tracked here and not yet saved: the store cannot know it yet
         }
@@ -326,7 +300,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                 entry.Forgotten = true;
             }
 
-            _unsaved[id] = null;
+            _unsaved.Dropped(id);
         }
     }
 
