@@ -13,55 +13,37 @@ internal sealed record FullDiffResult(IReadOnlyList<ExpectedConfig> Written, IRe
 }
 
 /// <summary>
-/// The full run's read and plan: per segment, both sides streamed along the unique index and merge-joined
-/// (<see cref="ConfigDiff"/>); additions and updates go to the <see cref="ConfigUpsertWriter"/> a batch at a time,
-/// removal candidates are collected for the <see cref="ConfigRemover"/>. A read that fails marks its target namespace
-/// incomplete (no removals there) and is an error of the side that failed; a write that fails is the writer's, never
-/// taken for a read failure, and no batch is applied twice.
+/// The full run's read and plan: every namespace of the task on both sides streamed in one walk of the unique index each
+/// and merge-joined (<see cref="ConfigDiff"/>), the source side mapped to target keys by <see cref="ConfigDiffScope"/>;
+/// additions and updates go to the <see cref="ConfigUpsertWriter"/> a batch at a time, removal candidates are collected for
+/// the <see cref="ConfigRemover"/>. A read that fails ends the diff, marks every target namespace incomplete (no removals
+/// this run) and is an error of the side that failed; a write that fails is the writer's, never taken for a read failure,
+/// and no batch is applied twice.
 /// </summary>
 internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger logger)
 {
-    public async Task<FullDiffResult> DiffAsync(ConfigTaskScope scope, IReadOnlyList<ConfigSegment> segments, ConfigCacheChecker? cacheCheck,
+    public async Task<FullDiffResult> DiffAsync(ConfigTaskScope scope, ConfigDiffScope diffScope, ConfigCacheChecker? cacheCheck,
         ConfigRunTally tally, CancellationToken cancellationToken)
     {
-        var written = new List<ExpectedConfig>();
-        var removals = new List<RemovalCandidate>();
-        var reads = new Dictionary<string, TenantRead>(StringComparer.Ordinal);
-        foreach (var segment in segments)
+        foreach (var tenant in diffScope.SourceTenants)
         {
-            if (segment.SourceGroup is { } mappedGroup && !scope.Mapping.Filter.Groups.Matches(mappedGroup))
-            {
-                continue;
-            }
-
-            if (segment.SourceGroup is null)
-            {
-                await ReportShadowedGroupsAsync(scope, segment, tally, cancellationToken);
-            }
-
-            var read = await DiffSegmentAsync(scope, segment, cacheCheck, written, removals, tally, cancellationToken);
-            reads[segment.TargetTenant] = reads.TryGetValue(segment.TargetTenant, out var r)
-                ? new TenantRead(r.Complete && read.Complete, r.SourceCount + read.SourceCount, r.TargetCount + read.TargetCount)
-                : read;
+            await ReportShadowedGroupsAsync(scope, tenant, tally, cancellationToken);
         }
 
-        return new FullDiffResult(written, removals, reads);
-    }
-
-    private async Task<TenantRead> DiffSegmentAsync(ConfigTaskScope scope, ConfigSegment segment, ConfigCacheChecker? cacheCheck,
-        List<ExpectedConfig> written, List<RemovalCandidate> removals, ConfigRunTally tally, CancellationToken cancellationToken)
-    {
-        bool Keep(string group, string dataId) => scope.Mapping.Filter.Matches(segment.SourceGroup ?? group, dataId);
-        long sourceCount = 0;
-        long targetCount = 0;
-        var source = Side(scope.SourceRows.ReadDigestsAsync(segment.SourceTenant, segment.SourceGroup, segment.ExcludedSourceGroups, Keep, cancellationToken),
-            SyncStage.ReadSource, d => scope.ForTarget(d with { Key = segment.MapKey(d.Key) }), () => sourceCount++, cancellationToken);
+        var sourceCounts = diffScope.TargetTenants.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
+        var targetCounts = new Dictionary<string, long>(sourceCounts, StringComparer.Ordinal);
+        var mapped = diffScope.MapAsync(Side(scope.SourceRows.ReadDigestsAsync(diffScope.SourceTenants, k => diffScope.TargetOf(k) is not null, cancellationToken),
+            SyncStage.ReadSource, d => d, _ => { }, cancellationToken), cancellationToken);
+        var source = Side(Targets(mapped, cancellationToken), SyncStage.ReadSource, scope.ForTarget, k => sourceCounts[k.Tenant]++, cancellationToken);
         if (cacheCheck is not null)
         {
             source = cacheCheck.TapAsync(source, cancellationToken);
         }
 
-        var target = Side(scope.Target.ReadDigestsAsync(segment, Keep, cancellationToken), SyncStage.ReadTarget, d => d, () => targetCount++, cancellationToken);
+        var target = Side(scope.Target.ReadDigestsAsync(diffScope.TargetTenants, k => diffScope.SourceOf(k) is not null, cancellationToken),
+            SyncStage.ReadTarget, d => d, k => targetCounts[k.Tenant]++, cancellationToken);
+        var written = new List<ExpectedConfig>();
+        var removals = new List<RemovalCandidate>();
         var batch = new List<PlannedUpsert>(ConfigUpsertWriter.BatchSize);
         var complete = true;
         await using (var differences = ConfigDiff.DiffAsync(source, target, cancellationToken).GetAsyncEnumerator(cancellationToken))
@@ -69,7 +51,7 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
             while (true)
             {
                 tally.Stage = SyncStage.ReadSource;
-                var (difference, failed) = await NextAsync(scope, segment, differences, tally, cancellationToken);
+                var (difference, failed) = await NextAsync(scope, differences, tally, cancellationToken);
                 if (difference is null)
                 {
                     complete = !failed;
@@ -77,13 +59,14 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
                 }
 
                 tally.Found(new SyncDifference(difference.Kind.ToString().ToLowerInvariant(), difference.Key.ToString()));
+                var sourceKey = diffScope.SourceOf(difference.Key)!.Value;
                 if (difference.Kind == ConfigChangeKind.Remove)
                 {
-                    removals.Add(new RemovalCandidate(difference.Key, new ConfigKey(segment.SourceTenant, segment.SourceGroup ?? difference.Key.Group, difference.Key.DataId)));
+                    removals.Add(new RemovalCandidate(difference.Key, sourceKey));
                     continue;
                 }
 
-                batch.Add(new PlannedUpsert(new ConfigKey(segment.SourceTenant, segment.SourceGroup ?? difference.Key.Group, difference.Key.DataId), difference));
+                batch.Add(new PlannedUpsert(sourceKey, difference));
                 if (batch.Count == ConfigUpsertWriter.BatchSize)
                 {
                     written.AddRange(await writer.ApplyAsync(scope, batch, null, tally, cancellationToken));
@@ -93,27 +76,37 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
         }
 
         written.AddRange(await writer.ApplyAsync(scope, batch, null, tally, cancellationToken));
-        tally.Read += sourceCount;
-        return new TenantRead(complete, sourceCount, targetCount);
+        tally.Read += sourceCounts.Values.Sum();
+        var reads = diffScope.TargetTenants.ToDictionary(t => t, t => new TenantRead(complete, sourceCounts[t], targetCounts[t]), StringComparer.Ordinal);
+        return new FullDiffResult(written, removals, reads);
+    }
+
+    private static async IAsyncEnumerable<ConfigDigest> Targets(IAsyncEnumerable<(ConfigKey Source, ConfigDigest Target)> mapped,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (_, target) in mapped.WithCancellation(cancellationToken))
+        {
+            yield return target;
+        }
     }
 
     /// <summary>A source group left out because a mapped group is copied under its name (<see cref="ConfigMapping.ShadowedSourceGroups"/>) is an error when it holds configs.</summary>
-    private static async Task ReportShadowedGroupsAsync(ConfigTaskScope scope, ConfigSegment segment, ConfigRunTally tally, CancellationToken cancellationToken)
+    private static async Task ReportShadowedGroupsAsync(ConfigTaskScope scope, string sourceTenant, ConfigRunTally tally, CancellationToken cancellationToken)
     {
         foreach (var group in scope.Mapping.ShadowedSourceGroups.Order(StringComparer.Ordinal))
         {
-            await foreach (var _ in scope.SourceRows.ReadDigestsAsync(segment.SourceTenant, group, [], (_, d) => scope.Mapping.Filter.Matches(group, d), cancellationToken))
+            await foreach (var _ in scope.SourceRows.ReadDigestsAsync(sourceTenant, group, [], (_, d) => scope.Mapping.Filter.Matches(group, d), cancellationToken))
             {
                 var from = string.Join(", ", scope.Task.Groups.Where(g => g.Value == group).Select(g => $"'{g.Key}'"));
                 tally.Error(SyncStage.Write, $"Tasks:{scope.TaskName}:Groups maps {from} onto '{group}', and the source's own group '{group}' in namespace "
-                    + $"'{(segment.SourceTenant.Length == 0 ? "public" : segment.SourceTenant)}' has configs: they are not copied, as two source groups cannot share one target group; map '{group}' too");
+                    + $"'{(sourceTenant.Length == 0 ? "public" : sourceTenant)}' has configs: they are not copied, as two source groups cannot share one target group; map '{group}' too");
                 break;
             }
         }
     }
 
     /// <summary>The next difference, or null at the end; a failed read ends the segment (failed = true), reported under the side that failed.</summary>
-    private async Task<(ConfigDifference? Difference, bool Failed)> NextAsync(ConfigTaskScope scope, ConfigSegment segment,
+    private async Task<(ConfigDifference? Difference, bool Failed)> NextAsync(ConfigTaskScope scope,
         IAsyncEnumerator<ConfigDifference> differences, ConfigRunTally tally, CancellationToken cancellationToken)
     {
         try
@@ -122,17 +115,18 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A read of either side (a database or the config API), or keys out of order: this segment says nothing about removals.
+            // A read of either side (a database or the config API), keys out of order, or two source keys mapped onto one:
+            // the run says nothing about removals.
             var stage = ex is ConfigReadException read ? read.Stage : SyncStage.ReadSource;
             var cause = ex is ConfigReadException ? ex.InnerException! : ex;
-            LogReadFailed(logger, scope.TaskName, segment, stage.Name(), cause.Message);
-            tally.Error(stage, $"reading {segment} failed: {cause.Message}");
+            LogReadFailed(logger, scope.TaskName, stage.Name(), cause.Message);
+            tally.Error(stage, $"reading the task's configs failed: {cause.Message}");
             return (null, true);
         }
     }
 
     /// <summary>One side of the diff, mapped and counted; its failures are tagged with the side.</summary>
-    private static async IAsyncEnumerable<ConfigDigest> Side(IAsyncEnumerable<ConfigDigest> rows, SyncStage stage, Func<ConfigDigest, ConfigDigest> map, Action counted,
+    private static async IAsyncEnumerable<ConfigDigest> Side(IAsyncEnumerable<ConfigDigest> rows, SyncStage stage, Func<ConfigDigest, ConfigDigest> map, Action<ConfigKey> counted,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var e = rows.GetAsyncEnumerator(cancellationToken);
@@ -150,13 +144,13 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
                 throw new ConfigReadException(stage, ex);
             }
 
-            counted();
+            counted(e.Current.Key);
             yield return map(e.Current);
         }
     }
 
-    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading segment {Segment} failed ({Stage}: {Error}); no removals in its namespace this run")]
-    private static partial void LogReadFailed(ILogger logger, string task, ConfigSegment segment, string stage, string error);
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Config task {Task}: reading its configs failed ({Stage}: {Error}); no removals this run")]
+    private static partial void LogReadFailed(ILogger logger, string task, string stage, string error);
 }
 
 /// <summary>A read of one side of the diff failed.</summary>

@@ -29,7 +29,7 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
         var tenants = await SourceTenantsAsync(tally, cancellationToken);
         // Every full run proves every node (verify reports what is stale, the others refresh it); plan does not look.
         var cacheCheck = scope.Request.CheckTargetCaches || !scope.DryRun ? new ConfigCacheChecker(scope.Endpoints.TargetApi, stages.Time) : null;
-        var diff = await stages.FullDiff.DiffAsync(scope, scope.Mapping.Segments(tenants), cacheCheck, tally, cancellationToken);
+        var diff = await stages.FullDiff.DiffAsync(scope, new ConfigDiffScope(scope.Mapping, tenants, scope.SourcePublic, scope.Task.Groups), cacheCheck, tally, cancellationToken);
         var removed = await stages.Remover.RemoveAsync(scope, state, diff.Removals, diff.Reads, tally, cancellationToken);
         await stages.Variants.SyncAsync(scope, state, diff.Reads, tally, cancellationToken);
         // Removals to retry need no list of their own here: the diff has just seen every one of them again.

@@ -14,7 +14,8 @@ internal interface IConfigTarget
     /// <summary>Whether written rows must be pushed into the nodes' caches (database mode) before they can be verified.</summary>
     bool NeedsCacheRefresh { get; }
 
-    IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep, CancellationToken cancellationToken);
+    /// <summary>The digests of every listed tenant that <paramref name="keep"/> takes, in <see cref="ConfigKeyComparer"/> order.</summary>
+    IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken);
 
     Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken);
 
@@ -42,8 +43,8 @@ internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter 
 {
     public bool NeedsCacheRefresh => true;
 
-    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep, CancellationToken cancellationToken) =>
-        rows.ReadDigestsAsync(segment.TargetTenant, segment.TargetGroup, segment.ExcludedTargetGroups, keep, cancellationToken);
+    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken) =>
+        rows.ReadDigestsAsync(tenants, keep, cancellationToken);
 
     public Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken) => rows.ReadDigestAsync(key, cancellationToken);
 
@@ -84,29 +85,30 @@ internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
     public bool NeedsCacheRefresh => false;
 
     /// <summary>
-    /// The search API answers in no particular order, so the diff's key order is made here: pages are
-    /// streamed and each config is reduced to its digest (key, md5, type) as it arrives, so memory
-    /// holds digests, never a tenant's contents. A listing that stops short of its <c>totalCount</c>
-    /// throws (<see cref="ConfigPartialReadException"/>): the run counts it as a failed read, which
-    /// blocks deletions.
+    /// The search API answers a tenant at a time in no particular order, so the diff's key order is made here: pages are
+    /// streamed and each config is reduced to its digest (key, md5, type) as it arrives, so memory holds digests, never
+    /// contents. A listing that stops short of its <c>totalCount</c> throws (<see cref="ConfigPartialReadException"/>):
+    /// the run counts it as a failed read, which blocks deletions.
     /// </summary>
-    public async IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep,
+    public async IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var digests = new List<ConfigDigest>();
-        var seen = new HashSet<ConfigKey>();
-        await foreach (var c in api.SearchTenantAsync(segment.TargetTenant, SearchPageSize, cancellationToken))
+        foreach (var tenant in tenants)
         {
-            if (!seen.Add(c.Key))
+            var seen = new HashSet<ConfigKey>();
+            await foreach (var c in api.SearchTenantAsync(tenant, SearchPageSize, cancellationToken))
             {
-                // The search has no ORDER BY: a key seen twice means the pages shifted, and some other key may have been skipped.
-                throw new ConfigPartialReadException($"config search of tenant '{segment.TargetTenant}' returned {c.Key} twice: the listing changed while it was paged");
-            }
+                if (!seen.Add(c.Key))
+                {
+                    // The search has no ORDER BY: a key seen twice means the pages shifted, and some other key may have been skipped.
+                    throw new ConfigPartialReadException($"config search of tenant '{tenant}' returned {c.Key} twice: the listing changed while it was paged");
+                }
 
-            var inSegment = segment.TargetGroup is null ? !segment.ExcludedTargetGroups.Contains(c.Key.Group) : c.Key.Group == segment.TargetGroup;
-            if (inSegment && keep(c.Key.Group, c.Key.DataId))
-            {
-                digests.Add(new ConfigDigest(c.Key, ConfigMd5.Of(c.Content), ApiAttributes(c.Type)));
+                if (keep(c.Key))
+                {
+                    digests.Add(new ConfigDigest(c.Key, ConfigMd5.Of(c.Content), ApiAttributes(c.Type)));
+                }
             }
         }
 

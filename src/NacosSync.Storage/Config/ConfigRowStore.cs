@@ -37,22 +37,42 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     /// Streams the digests of one tenant in the order of <see cref="ConfigKeyComparer"/> (dataId, then
     /// group, as the table's unique index orders them). <paramref name="group"/> restricts to one group;
     /// <paramref name="excludedGroups"/> leaves groups out; <paramref name="keep"/> filters in memory.
-    /// The md5 is computed from the content by the server (<c>MD5(content)</c>), so a row edited by
-    /// hand with a stale md5 column still shows as drift.
     /// </summary>
-    public async IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(
-        string tenant,
+    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(string tenant, string? group, IReadOnlyList<string> excludedGroups, Func<string, string, bool> keep,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return StreamAsync([tenant], group, excludedGroups, k => keep(k.Group, k.DataId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams the digests of every listed tenant in one walk of the unique index <c>(data_id, group_id, tenant_id)</c>,
+    /// in its order (<see cref="ConfigKeyComparer"/>): a full diff of many namespaces reads the index once, not once per
+    /// namespace. <paramref name="keep"/> filters in memory. The md5 is computed from the content by the server
+    /// (<c>MD5(content)</c>), so a row edited by hand with a stale md5 column still shows as drift.
+    /// </summary>
+    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken) =>
+        StreamAsync(tenants, null, [], keep, cancellationToken);
+
+    private async IAsyncEnumerable<ConfigDigest> StreamAsync(
+        IReadOnlyCollection<string> tenants,
         string? group,
         IReadOnlyList<string> excludedGroups,
-        Func<string, string, bool> keep,
+        Func<ConfigKey, bool> keep,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(tenants);
         ArgumentNullException.ThrowIfNull(excludedGroups);
         ArgumentNullException.ThrowIfNull(keep);
+        if (tenants.Count == 0)
+        {
+            yield break;
+        }
+
         // Pages walk the unique index (data_id, group_id, tenant_id) in its own order, which
         // ConfigKeyComparer reproduces: no sort, and each page starts where the last one ended.
         // MD5(content) and the tags are computed for the page's rows only.
-        var filter = new StringBuilder("(c.tenant_id = @tenant OR (@tenant = '' AND c.tenant_id IS NULL)) AND c.group_id IS NOT NULL");
+        var filter = new StringBuilder("IFNULL(c.tenant_id, '') IN @tenants AND c.group_id IS NOT NULL");
         if (group is not null)
         {
             filter.Append(" AND c.group_id = @group");
@@ -63,10 +83,11 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
             filter.Append(" AND c.group_id NOT IN @excludedGroups");
         }
 
-        const string Order = " ORDER BY c.data_id, c.group_id";
-        const string After = " AND c.data_id >= @lastDataId AND (c.data_id > @lastDataId OR c.group_id > @lastGroup)";
+        const string Order = " ORDER BY c.data_id, c.group_id, c.tenant_id";
+        const string After = " AND c.data_id >= @lastDataId AND (c.data_id > @lastDataId OR c.group_id > @lastGroup"
+            + " OR (c.group_id = @lastGroup AND IFNULL(c.tenant_id, '') > @lastTenant))";
         string Page(string where) => $"""
-            SELECT c.group_id AS GroupId, c.data_id AS DataId, MD5(c.content) AS Md5, IFNULL(c.type, '') AS Type,
+            SELECT IFNULL(c.tenant_id, '') AS Tenant, c.group_id AS GroupId, c.data_id AS DataId, MD5(c.content) AS Md5, IFNULL(c.type, '') AS Type,
               IFNULL(c.app_name, '') AS AppName, IFNULL(c.c_desc, '') AS Description, {EncryptedKeyColumn} AS EncryptedDataKey,
               {TagsColumn} AS Tags
             FROM config_info c
@@ -75,30 +96,30 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
             """;
         var firstPage = Page(filter.ToString());
         var nextPage = Page(filter + After);
-        async Task<List<DigestRow>> ReadPageAsync(string sql, string lastGroup, string lastDataId)
+        async Task<List<DigestRow>> ReadPageAsync(string sql, DigestRow? last)
         {
             await using var connection = await database.OpenAsync(cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition("SET SESSION group_concat_max_len = 1048576", cancellationToken: cancellationToken));
             return [.. await connection.QueryAsync<DigestRow>(new CommandDefinition(sql,
-                new { tenant, group, excludedGroups, lastGroup, lastDataId, limit = PageSize }, cancellationToken: cancellationToken))];
+                new { tenants, group, excludedGroups, lastTenant = last?.Tenant, lastGroup = last?.GroupId, lastDataId = last?.DataId, limit = PageSize },
+                cancellationToken: cancellationToken))];
         }
 
         // One page is read ahead while the caller consumes the current one: each page costs a sort of
         // the key columns on the server, and the two sides of the diff then overlap their waits.
-        var pending = ReadPageAsync(firstPage, "", "");
+        var pending = ReadPageAsync(firstPage, null);
         try
         {
             while (true)
             {
                 var page = await pending;
-                pending = page.Count < PageSize
-                    ? null!
-                    : ReadPageAsync(nextPage, page[^1].GroupId, page[^1].DataId);
+                pending = page.Count < PageSize ? null! : ReadPageAsync(nextPage, page[^1]);
                 foreach (var row in page)
                 {
-                    if (keep(row.GroupId, row.DataId))
+                    var key = new ConfigKey(row.Tenant, row.GroupId, row.DataId);
+                    if (keep(key))
                     {
-                        yield return new ConfigDigest(new ConfigKey(tenant, row.GroupId, row.DataId), row.Md5,
+                        yield return new ConfigDigest(key, row.Md5,
                             new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey));
                     }
                 }
@@ -188,6 +209,8 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
 
     private sealed class DigestRow
     {
+        public string Tenant { get; set; } = "";
+
         public string GroupId { get; set; } = "";
 
         public string DataId { get; set; } = "";

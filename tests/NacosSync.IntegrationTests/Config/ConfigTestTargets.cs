@@ -20,8 +20,8 @@ internal sealed class FaultyTarget(IConfigTarget inner) : IConfigTarget
 
     public bool NeedsCacheRefresh => inner.NeedsCacheRefresh;
 
-    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(ConfigSegment segment, Func<string, string, bool> keep, CancellationToken cancellationToken) =>
-        inner.ReadDigestsAsync(segment, keep, cancellationToken);
+    public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken) =>
+        inner.ReadDigestsAsync(tenants, keep, cancellationToken);
 
     public Task<ConfigDigest?> ReadDigestAsync(ConfigKey key, CancellationToken cancellationToken) => inner.ReadDigestAsync(key, cancellationToken);
 

@@ -7,7 +7,6 @@ namespace NacosSync.Tests.Config;
 internal sealed class ConfigCoreTests
 {
     // G2 too: the source's own G2 is not copied while G1 is mapped onto G2 (issue 9, defect 2: the two would share one target group).
-    private static readonly string[] ExpectedExcluded = ["G1", "G2"];
 
     [Test]
     public void Md5_is_the_lowercase_hex_of_the_utf8_bytes_as_nacos_stores_it()
@@ -62,15 +61,52 @@ internal sealed class ConfigCoreTests
     }
 
     [Test]
-    public void Segments_split_mapped_groups_from_the_rest_so_both_sides_share_one_order()
+    public void The_diff_scope_maps_keys_both_ways_and_leaves_out_what_the_task_does_not_copy()
     {
         var task = new SyncTaskOptions { Groups = { ["G1"] = "G2" } };
-        var segments = new ConfigMapping(task, "", "").Segments(["", "ns"]);
+        var scope = new ConfigDiffScope(new ConfigMapping(task, "", "public"), ["", "ns"], "", task.Groups);
         Assert.Multiple(() =>
         {
-            Assert.That(segments, Has.Count.EqualTo(4), "per namespace: the rest and one per mapped group");
-            Assert.That(segments[0].ExcludedSourceGroups, Is.EqualTo(ExpectedExcluded), "the rest leaves mapped groups to their segment");
-            Assert.That(segments[1].MapKey(new ConfigKey("", "G1", "x")), Is.EqualTo(new ConfigKey("", "G2", "x")), "mapped segment renames the group");
+            Assert.That(scope.TargetTenants, Is.EqualTo(new[] { "ns", "public" }), "2.x public '' is 3.x 'public' in the target");
+            Assert.That(scope.TargetOf(new ConfigKey("", "G1", "x")), Is.EqualTo(new ConfigKey("public", "G2", "x")), "namespace and group mapped");
+            Assert.That(scope.SourceOf(new ConfigKey("public", "G2", "x")), Is.EqualTo(new ConfigKey("", "G1", "x")), "and back");
+            Assert.That(scope.TargetOf(new ConfigKey("", "G2", "x")), Is.Null, "the source's own G2 is shadowed by G1's copies");
+            Assert.That(scope.SourceOf(new ConfigKey("public", "G1", "x")), Is.EqualTo(new ConfigKey("", "G1", "x")),
+                "a target G1 config is in scope (a removal candidate: the source's G1 goes to G2)");
+            Assert.That(scope.SourceOf(new ConfigKey("other", "G", "x")), Is.Null, "a target namespace the task does not write is not looked at");
+        });
+    }
+
+    [Test]
+    public async Task Mapping_a_source_stream_in_index_order_gives_target_keys_in_index_order()
+    {
+        var task = new SyncTaskOptions { Groups = { ["A"] = "Z" } };
+        var scope = new ConfigDiffScope(new ConfigMapping(task, "", "public"), ["", "dev"], "", task.Groups);
+        // Index order of the source: (dataId, group, tenant). Mapping '' -> 'public' and A -> Z reorders within a dataId.
+        ConfigDigest D(string tenant, string group, string dataId) => new(new ConfigKey(tenant, group, dataId), "m", new ConfigAttributes("text", "", "", "", ""));
+        var source = new[] { D("", "A", "d1"), D("dev", "A", "d1"), D("", "B", "d1"), D("", "A", "d2") }.ToAsyncEnumerable();
+        var mapped = new List<ConfigKey>();
+        await foreach (var (_, target) in scope.MapAsync(source, CancellationToken.None))
+        {
+            mapped.Add(target.Key);
+        }
+
+        Assert.That(mapped, Is.EqualTo(new[]
+        {
+            new ConfigKey("public", "B", "d1"), new ConfigKey("dev", "Z", "d1"), new ConfigKey("public", "Z", "d1"), new ConfigKey("public", "Z", "d2"),
+        }), "sorted by (dataId, group, tenant) of the target keys, so the merge-join with the target's index walk holds");
+    }
+
+    [Test]
+    public void Two_source_namespaces_that_map_onto_one_target_namespace_read_only_the_public_one()
+    {
+        var task = new SyncTaskOptions();
+        // A 3.x source may hold rows under both '' and 'public'; both are its public namespace.
+        var scope = new ConfigDiffScope(new ConfigMapping(task, "public", "public"), ["", "public"], "public", task.Groups);
+        Assert.Multiple(() =>
+        {
+            Assert.That(scope.SourceTenants, Is.EqualTo(new[] { "public" }), "one source tenant per target tenant, the public one winning");
+            Assert.That(scope.TargetOf(new ConfigKey("", "G", "x")), Is.Null, "the other is not copied onto it (each run would flip between them)");
         });
     }
 }

@@ -3,36 +3,8 @@ using NacosSync.Core.Options;
 namespace NacosSync.Core.Config;
 
 /// <summary>
-/// One part of a task's diff in which the source and target orders agree: one namespace pair and
-/// either one mapped group pair or every unmapped group (same group name on both sides).
-/// </summary>
-/// <param name="SourceTenant">Source <c>tenant_id</c>.</param>
-/// <param name="TargetTenant">Target <c>tenant_id</c>.</param>
-/// <param name="SourceGroup">The one source group of a mapped pair; null for the unmapped rest.</param>
-/// <param name="TargetGroup">The target group of a mapped pair; null for the unmapped rest.</param>
-/// <param name="ExcludedSourceGroups">For the rest: source groups handled by their own segment.</param>
-/// <param name="ExcludedTargetGroups">For the rest: target groups handled by their own segment.</param>
-public sealed record ConfigSegment(
-    string SourceTenant,
-    string TargetTenant,
-    string? SourceGroup,
-    string? TargetGroup,
-    IReadOnlyList<string> ExcludedSourceGroups,
-    IReadOnlyList<string> ExcludedTargetGroups)
-{
-    /// <summary>The target key a source key maps to in this segment.</summary>
-    public ConfigKey MapKey(ConfigKey sourceKey) => new(TargetTenant, TargetGroup ?? sourceKey.Group, sourceKey.DataId);
-
-    public override string ToString() => SourceGroup is null
-        ? $"{Display(SourceTenant)} -> {Display(TargetTenant)}"
-        : $"{Display(SourceTenant)}/{SourceGroup} -> {Display(TargetTenant)}/{TargetGroup}";
-
-    private static string Display(string tenant) => tenant.Length == 0 ? "(public)" : tenant;
-}
-
-/// <summary>
-/// Turns a task's namespace and group mapping into diff segments and maps single keys (for the
-/// incremental job). <c>public</c> in the mapping names each side's public namespace, whose
+/// Maps a task's source keys to target keys: namespaces, groups, the key filter (the full diff's scope,
+/// <see cref="ConfigDiffScope"/>, and the incremental job). <c>public</c> in the mapping names each side's public namespace, whose
 /// <c>tenant_id</c> is <c>""</c> up to 2.x and <c>public</c> in 3.0.
 /// </summary>
 public sealed class ConfigMapping
@@ -100,28 +72,4 @@ public sealed class ConfigMapping
     public IReadOnlySet<string> ShadowedSourceGroups => _shadowed ??= _task.Groups.Values
         .Where(to => !_task.Groups.ContainsKey(to))
         .ToHashSet(StringComparer.Ordinal);
-
-    /// <summary>The segments of the given source tenants (those the task copies), in a stable order.</summary>
-    public IReadOnlyList<ConfigSegment> Segments(IEnumerable<string> sourceTenants)
-    {
-        var segments = new List<ConfigSegment>();
-        var mappedSources = _task.Groups.Keys.Order(StringComparer.Ordinal).ToArray();
-        var excludedSources = mappedSources.Concat(ShadowedSourceGroups).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var mappedTargets = _task.Groups.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        foreach (var tenant in sourceTenants.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            if (MapTenant(tenant) is not { } target)
-            {
-                continue;
-            }
-
-            segments.Add(new ConfigSegment(tenant, target, null, null, excludedSources, mappedTargets));
-            foreach (var group in mappedSources)
-            {
-                segments.Add(new ConfigSegment(tenant, target, group, _task.Groups[group], [], []));
-            }
-        }
-
-        return segments;
-    }
 }
