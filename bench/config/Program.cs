@@ -8,8 +8,9 @@ using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
 // Full-diff benchmark of config sync (docs/config.md; numbers in bench/config/README.md).
-//   config-bench setup <rows> <contentBytes> <driftPercent>   creates bench_cfg_src / bench_cfg_tgt (2.4 schema)
-//   config-bench diff                                          streams both tables, merge-diffs, fetches differing contents
+//   config-bench setup <rows> <contentBytes> <driftPercent> [namespaces]   creates bench_cfg_src / bench_cfg_tgt (2.4 schema)
+//   config-bench diff                                          streams both tables (every namespace in one walk), merge-diffs, fetches differing contents
+//   config-bench diff-per-namespace                            the same, one walk of the index per namespace (the old way)
 // The connection comes from MARIADB_CONNECTION (scripts/mariadb.sh start).
 var connection = Environment.GetEnvironmentVariable("MARIADB_CONNECTION")
     ?? throw new InvalidOperationException("set MARIADB_CONNECTION (eval \"$(scripts/mariadb.sh start)\")");
@@ -24,6 +25,7 @@ if (command == "setup")
     var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
     var size = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2_048;
     var drift = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1.0;
+    var namespaces = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1;
     await using (var c = await root.OpenAsync(ct))
     {
         foreach (var db in new[] { "bench_cfg_src", "bench_cfg_tgt" })
@@ -45,7 +47,8 @@ if (command == "setup")
             for (var i = start; i < Math.Min(rows, start + 500); i++)
             {
                 var content = RandomText(random, size);
-                sql.Append(i == start ? "" : ",").Append(CultureInfo.InvariantCulture, $"(@d{i}, @g{i}, '', @c{i}, @m{i}, 'yaml', 'bench', '')");
+                sql.Append(i == start ? "" : ",").Append(CultureInfo.InvariantCulture, $"(@d{i}, @g{i}, @t{i}, @c{i}, @m{i}, 'yaml', 'bench', '')");
+                p.Add($"t{i}", i % namespaces == 0 ? "" : $"ns-{i % namespaces}");
                 p.Add($"d{i}", $"service-{i:D6}.yaml");
                 p.Add($"g{i}", $"GROUP_{i % 20:D2}");
                 p.Add($"c{i}", content);
@@ -60,7 +63,7 @@ if (command == "setup")
         await c.ExecuteAsync($"UPDATE bench_cfg_tgt.config_info SET content = CONCAT(content, 'drift'), md5 = MD5(CONCAT(content, 'drift')) WHERE id % {every} = 0");
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"setup: {rows} rows of {size} bytes, {drift} % drift in the target"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"setup: {rows} rows of {size} bytes over {namespaces} namespace(s), {drift} % drift in the target"));
     return;
 }
 
@@ -74,10 +77,14 @@ long differences = 0;
 long fetchedBytes = 0;
 long maxHeap = 0;
 var batch = new List<ConfigKey>();
-foreach (var tenant in await sourceRows.ReadTenantsAsync(ct))
+var tenants = await sourceRows.ReadTenantsAsync(ct);
+// `diff`: what the daemon's full run does, every namespace in one walk of the unique index per side.
+// `diff-per-namespace`: one walk per namespace, as the daemon did before (for comparison).
+var walks = command == "diff-per-namespace" ? tenants.Select(t => (IReadOnlyCollection<string>)[t]).ToList() : [tenants];
+foreach (var walk in walks)
 {
-    var s = sourceRows.ReadDigestsAsync(tenant, null, [], (_, _) => true, ct);
-    var t = targetRows.ReadDigestsAsync(tenant, null, [], (_, _) => true, ct);
+    var s = sourceRows.ReadDigestsAsync(walk, _ => true, ct);
+    var t = targetRows.ReadDigestsAsync(walk, _ => true, ct);
     await foreach (var d in ConfigDiff.DiffAsync(s, t, ct))
     {
         differences++;
@@ -95,7 +102,7 @@ fetchedBytes += (await sourceRows.ReadRowsAsync(batch, ct)).Values.Sum(r => (lon
 stopwatch.Stop();
 process.Refresh();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"diff: {differences} differences, {fetchedBytes / 1024} KiB of contents fetched, {stopwatch.Elapsed.TotalSeconds:0.00} s, peak working set {process.PeakWorkingSet64 / 1024 / 1024} MiB, max managed heap {maxHeap / 1024 / 1024} MiB"));
+    $"{command} ({walks.Count} walk(s) over {tenants.Count} namespace(s)): {differences} differences, {fetchedBytes / 1024} KiB of contents fetched, {stopwatch.Elapsed.TotalSeconds:0.00} s, peak working set {process.PeakWorkingSet64 / 1024 / 1024} MiB, max managed heap {maxHeap / 1024 / 1024} MiB"));
 
 static string RandomText(Random random, int size)
 {
