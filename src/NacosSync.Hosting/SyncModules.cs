@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using NacosSync.Engine.Auth;
 using NacosSync.Engine.Config;
 using NacosSync.Engine.Naming;
 
@@ -11,5 +12,6 @@ internal static class SyncModules
     {
         services.AddNamingSync();
         services.AddConfigSync();
+        services.AddAuthSync();
     }
 }

@@ -94,6 +94,8 @@ public sealed class SyncTaskOptions
 
     public ConfigSyncOptions Config { get; set; } = new();
 
+    public AuthSyncOptions Auth { get; set; } = new();
+
     public ScheduleOptions Schedule { get; set; } = new();
 
     public GuardOptions Guards { get; set; } = new();
@@ -186,6 +188,34 @@ public sealed class ConfigSyncOptions
 
     /// <summary>How long to wait for every target node to serve a written md5. Default 10 s.</summary>
     public TimeSpan VerifyDeadline { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Users, role bindings and permissions, table to table through both Nacos databases (issue 14). Off by default: it
+/// changes who may log in to the target.
+/// </summary>
+public sealed class AuthSyncOptions
+{
+    /// <summary>Default false.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// When true, target users, role bindings and permissions absent from the source are removed even if NacosSync did
+    /// not create them (never the target's global admins or the daemon's own login). Default false: only what NacosSync created.
+    /// </summary>
+    public bool MirrorDeletes { get; set; }
+
+    /// <summary>
+    /// When true, a user both clusters have with another password hash or enabled flag is overwritten with the source's.
+    /// Default false: reported (by name, never the hash) and left as it is, unless NacosSync created it.
+    /// </summary>
+    public bool OverwriteUsers { get; set; }
+
+    /// <summary>
+    /// When true, the source's global admins (role <c>ROLE_ADMIN</c>) are copied with their admin role. Default false:
+    /// they would administer the target; they are reported as left alone.
+    /// </summary>
+    public bool CopyAdmins { get; set; }
 }
 
 /// <summary>When the jobs run.</summary>

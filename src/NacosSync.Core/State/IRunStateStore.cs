@@ -40,6 +40,9 @@ public enum StateScope
 
     /// <summary>Removals applied, one row per run that removed something (the per-window deletion cap).</summary>
     Removal = 5,
+
+    /// <summary>Objects the task created in the target and may therefore change or remove (auth: users, role bindings, permissions).</summary>
+    Owned = 6,
 }
 
 /// <summary>One keyed row of a <see cref="StateScope"/>.</summary>

@@ -5,6 +5,9 @@ public enum SyncKind
 {
     Naming,
     Config,
+
+    /// <summary>Users, role bindings and permissions (off by default).</summary>
+    Auth,
 }
 
 /// <summary>Full diff of everything, or only what changed since the checkpoint.</summary>
@@ -31,6 +34,7 @@ public static class SyncKindNames
     {
         SyncKind.Naming => "naming",
         SyncKind.Config => "config",
+        SyncKind.Auth => "auth",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -53,6 +53,11 @@ internal static class QuartzRegistration
         {
             yield return SyncKind.Config;
         }
+
+        if (task.Auth.Enabled)
+        {
+            yield return SyncKind.Auth;
+        }
     }
 
     private static void AddFullJob(IQuartzBuilder q, string taskName, SyncKind kind, string cron)

@@ -133,6 +133,7 @@ public sealed class MySqlRunStateStore(SqlDatabase database, TimeProvider timePr
         StateScope.Replica => "replica",
         StateScope.RemovalCandidate => "removal_candidate",
         StateScope.Removal => "removal",
+        StateScope.Owned => "owned",
         _ => throw new ArgumentOutOfRangeException(nameof(scope), scope, null),
     };
 

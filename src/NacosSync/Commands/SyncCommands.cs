@@ -36,8 +36,8 @@ internal static class SyncCommands
     private static Command Create(string name, string description, Verb verb)
     {
         var task = new Option<string?>("--task", "-t") { Description = "Task name (default: the only task)" };
-        var kind = new Option<string>("--kind") { Description = "naming, config or all", DefaultValueFactory = _ => "all" };
-        kind.AcceptOnlyFromAmong("naming", "config", "all");
+        var kind = new Option<string>("--kind") { Description = "naming, config, auth or all", DefaultValueFactory = _ => "all" };
+        kind.AcceptOnlyFromAmong("naming", "config", "auth", "all");
         var ns = new Option<string?>("--namespace") { Description = "Only this source namespace" };
         var allowDeletions = new Option<bool>("--allow-deletions") { Description = "Let this one run pass the deletion guards" };
         var output = new Option<string>("--output", "-o") { Description = "table or json", DefaultValueFactory = _ => "table" };
@@ -94,6 +94,11 @@ internal static class SyncCommands
             if (kindText is "config" or "all" && taskOptions.Config.Enabled)
             {
                 kinds.Add(SyncKind.Config);
+            }
+
+            if (kindText is "auth" or "all" && taskOptions.Auth.Enabled)
+            {
+                kinds.Add(SyncKind.Auth);
             }
 
             if (kinds.Count == 0)

@@ -14,8 +14,8 @@ internal static class TriggerCommand
     public static Command Create()
     {
         var task = new Option<string>("--task", "-t") { Description = "Task name", Required = true };
-        var kind = new Option<string>("--kind") { Description = "naming, config or all", DefaultValueFactory = _ => "all" };
-        kind.AcceptOnlyFromAmong("naming", "config", "all");
+        var kind = new Option<string>("--kind") { Description = "naming, config, auth or all", DefaultValueFactory = _ => "all" };
+        kind.AcceptOnlyFromAmong("naming", "config", "auth", "all");
         var url = new Option<string?>("--url") { Description = "The daemon's endpoint (default: Endpoint:Url of the configuration)" };
         var token = new Option<string?>("--token") { Description = "Admin token (default: $NACOSSYNC_ADMIN_TOKEN, else Endpoint:AdminToken / AdminTokenFile of the configuration)" };
         var allowDeletions = new Option<bool>("--allow-deletions") { Description = "Let this one run pass the deletion guards" };
