@@ -22,7 +22,11 @@ internal static class MariaDbServer
     public static string ConnectionString => _connectionString ?? throw new InvalidOperationException("MariaDB is not started");
 
     /// <summary>Creates an empty database of its own for one test or fixture; returns it.</summary>
-    public static async Task<SqlDatabase> CreateDatabaseAsync(string prefix, CancellationToken cancellationToken = default)
+    public static async Task<SqlDatabase> CreateDatabaseAsync(string prefix, CancellationToken cancellationToken = default) =>
+        (await CreateDatabaseWithConnectionStringAsync(prefix, cancellationToken)).Database;
+
+    /// <summary>As <see cref="CreateDatabaseAsync"/>, with the connection string a daemon's options would name it by.</summary>
+    public static async Task<(SqlDatabase Database, string ConnectionString)> CreateDatabaseWithConnectionStringAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var name = string.Create(CultureInfo.InvariantCulture,
             $"t_{Sanitize(prefix)}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}");
@@ -32,7 +36,7 @@ internal static class MariaDbServer
             await connection.ExecuteAsync($"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
         }
 
-        return Root.WithDatabase(name);
+        return (Root.WithDatabase(name), MySqlDriver.WithDatabase(ConnectionString, name));
     }
 
     internal static void Start()
