@@ -133,11 +133,23 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             {
                 errors.Add($"Clusters:{task.Source}:Database: missing; task '{key}' reads configs from the source database even in Config:Mode Api; add a Database or disable Config");
             }
+
+            if (task.Auth.Enabled)
+            {
+                foreach (var (cluster, side, verb) in new[] { (task.Source, source, "reads"), (task.Target, target, "writes") })
+                {
+                    if (side.Database is null)
+                    {
+                        errors.Add($"Clusters:{cluster}:Database: missing; task '{key}' {verb} users, roles and permissions there (Auth:Enabled), "
+                            + "and users cannot be copied through the API (their passwords are hashes); add a Database or disable Auth");
+                    }
+                }
+            }
         }
 
-        if (!task.Naming.Enabled && !task.Config.Enabled)
+        if (!task.Naming.Enabled && !task.Config.Enabled && !task.Auth.Enabled)
         {
-            errors.Add($"{prefix}: both Naming:Enabled and Config:Enabled are false; enable at least one or set Enabled to false");
+            errors.Add($"{prefix}: Naming:Enabled, Config:Enabled and Auth:Enabled are all false; enable at least one or set Enabled to false");
         }
 
         foreach (var (from, to) in task.Namespaces)
