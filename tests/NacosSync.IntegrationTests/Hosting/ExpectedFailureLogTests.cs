@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using NacosSync.IntegrationTests.Infrastructure;
@@ -16,7 +16,7 @@ internal sealed class ExpectedFailureLogTests
         var sourceDb = await MariaDbServer.CreateDatabaseAsync("logsrc");
         var state = await MariaDbServer.CreateDatabaseAsync("logstate");
         await using var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
-        var logs = new CapturingLoggerProvider();
+        using var logs = new FakeLoggerProvider();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Clusters:src:ServerAddresses:0"] = source.ServerAddresses[0],
@@ -33,45 +33,22 @@ internal sealed class ExpectedFailureLogTests
         await using var app = NacosSync.Hosting.NacosSyncHost.BuildDaemon(configuration, logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
         await app.StartAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        bool Warned(string kind) => logs.Entries.Any(e => e.Level >= LogLevel.Warning && e.Message.Contains(kind, StringComparison.OrdinalIgnoreCase)
-            && e.Category.EndsWith("SyncJobExecutor", StringComparison.Ordinal));
+        bool Warned(string kind) => logs.Collector.GetSnapshot().Any(e => e.Level >= LogLevel.Warning && e.Message.Contains(kind, StringComparison.OrdinalIgnoreCase)
+            && (e.Category ?? "").EndsWith("SyncJobExecutor", StringComparison.Ordinal));
         while (DateTime.UtcNow < deadline && !(Warned("naming") && Warned("config")))
         {
             await Task.Delay(100);
         }
 
         await app.StopAsync();
-        var warnings = logs.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
+        var warnings = logs.Collector.GetSnapshot().Where(e => e.Level >= LogLevel.Warning).ToList();
 
         Assert.Multiple(() =>
         {
-            Assert.That(warnings, Has.Some.Matches<LogEntry>(e => e.Message.Contains("dst", StringComparison.Ordinal)),
+            Assert.That(warnings, Has.Some.Matches<FakeLogRecord>(e => e.Message.Contains("dst", StringComparison.Ordinal)),
                 "the unreachable target is warned about, naming it");
             Assert.That(warnings.Where(e => e.Exception is not null).Select(e => $"{e.Category}: {e.Message} [{e.Exception!.GetType().Name}]"), Is.Empty,
                 "an unreachable cluster is an expected failure: its message is enough, no stack trace");
         });
-    }
-
-    private sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception);
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<LogEntry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider provider, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), exception));
-        }
     }
 }

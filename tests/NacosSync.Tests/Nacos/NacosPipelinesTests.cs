@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public sealed class NacosPipelinesTests
     [Test]
     public async Task Each_cluster_gets_its_own_read_and_write_pipeline_from_the_registry_and_retries_are_logged_by_polly()
     {
-        var logs = new CapturingLoggerProvider();
+        using var logs = new FakeLoggerProvider();
         using var services = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
             .AddNacosPipelines()
@@ -40,31 +41,10 @@ public sealed class NacosPipelinesTests
                 Assert.That(registry.TryGetPipeline(key, out _), Is.True, $"{key} is registered in Polly's registry");
             }
 
-            Assert.That(logs.Lines, Has.Some.Contains("OnRetry").And.Contains("nacos-read"),
+            Assert.That(logs.Collector.GetSnapshot().Select(r => $"{r.Category}: {r.Message}"), Has.Some.Contains("OnRetry").And.Contains("nacos-read"),
                 "Polly's own telemetry logs the retry, naming the pipeline");
         });
     }
 
     private static NacosTransportOptions Options(string name) => new() { Name = name, Servers = [Node], RetryDelay = TimeSpan.FromMilliseconds(1) };
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider provider, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Lines.Enqueue($"{category}: {formatter(state, exception)}");
-        }
-    }
 }

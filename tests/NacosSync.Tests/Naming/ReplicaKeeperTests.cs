@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
@@ -44,7 +45,7 @@ public sealed class ReplicaKeeperTests
 
         public ClusterRegistry Clients { get; }
 
-        public ListLogger Logger { get; } = new();
+        public FakeLogger<ReplicaKeeper> Logger { get; } = new();
 
         public ReplicaKeeper Keeper { get; }
 
@@ -123,7 +124,7 @@ public sealed class ReplicaKeeperTests
         }
 
         // Twelve beats in 55 s of failures have been handled and logged.
-        Assert.That(rig.Logger.Count(4151), Is.EqualTo(1), "twelve failed beats within a minute make one warning, not twelve");
+        Assert.That(rig.Logger.Collector.GetSnapshot().Count(r => r.Id.Id == 4151), Is.EqualTo(1), "twelve failed beats within a minute make one warning, not twelve");
     }
 
     [Test]
@@ -276,18 +277,3 @@ public sealed class ReplicaKeeperTests
 }
 
 /// <summary>Collects log events by id.</summary>
-internal sealed class ListLogger : ILogger<ReplicaKeeper>
-{
-    private readonly ConcurrentQueue<(int Id, LogLevel Level)> _events = new();
-
-    public int Count(int eventId) => _events.Count(e => e.Id == eventId);
-
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _events.Enqueue((eventId.Id, logLevel));
-}
