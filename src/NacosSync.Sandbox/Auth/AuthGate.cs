@@ -71,12 +71,26 @@ internal static class AuthGate
             return AuthScope.Client;
         }
 
-        return path.StartsWithSegments("/nacos/v3/admin", StringComparison.Ordinal) ? AuthScope.Admin : AuthScope.Client;
+        // 3.1+: the filters guard @Secured methods only; a path no controller maps passes on to its 404.
+        if (path.StartsWithSegments("/nacos/v3/admin", StringComparison.Ordinal))
+        {
+            return AuthScope.Admin;
+        }
+
+        return path.StartsWithSegments("/nacos/v3/client", StringComparison.Ordinal)
+            || path.StartsWithSegments("/nacos/v1", StringComparison.Ordinal)
+            || path.StartsWithSegments("/nacos/v2", StringComparison.Ordinal)
+                ? AuthScope.Client
+                : AuthScope.Open;
     }
 
-    /// <summary>Console-port paths: server state and health are open (no <c>@Secured</c> in ConsoleServerStateController / ConsoleHealthController).</summary>
+    /// <summary>
+    /// Console-port paths: server state and health are open (no <c>@Secured</c> in ConsoleServerStateController /
+    /// ConsoleHealthController); a path no console controller maps passes the filter and is 404.
+    /// </summary>
     private static AuthScope ConsoleScope(PathString path) =>
-        path.StartsWithSegments("/v3/console/server", StringComparison.Ordinal)
+        !path.StartsWithSegments("/v3/console", StringComparison.Ordinal)
+        || path.StartsWithSegments("/v3/console/server", StringComparison.Ordinal)
         || path.StartsWithSegments("/v3/console/health", StringComparison.Ordinal)
             ? AuthScope.Open
             : AuthScope.Console;

@@ -28,7 +28,6 @@ internal static class CoreEndpoints
 
         app.MapPost("/nacos/v1/auth/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
         app.MapPost("/nacos/v1/auth/users/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
-        app.MapPost("/nacos/v3/auth/user/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
 
         app.MapGet("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
             NacosResults.JsonBody(new { code = 200, message = (string?)null, data = await NamespacesAsync(cluster, context.RequestAborted) }));
