@@ -152,7 +152,8 @@ internal static class V3ConfigEndpoints
             return invalid;
         }
 
-        var (status, body) = await ConfigEndpoints.PublishAsync(cluster, context, mapped!.With("desc", p["desc"]).With("config_tags", p["configTags"]));
+        // ConfigFormV3 names the tags configTags; the v1 publish reads config_tags.
+        var (status, body) = await ConfigEndpoints.PublishAsync(cluster, context, mapped!.With("config_tags", p["configTags"]));
         return status == StatusCodes.Status200OK ? V3Results.Ok(true) : V3Results.ServerError(status, body);
     }
 

@@ -33,7 +33,7 @@ internal sealed class SandboxV3ConfigTests
         using var client = SandboxTestKit.Client(cluster.Nodes[0]);
         using var admin = V3SandboxKit.AdminClient(cluster.Nodes[0]);
 
-        var publish = await admin.SendAsync(HttpMethod.Post, AdminConfig, Config("app.yaml", ("content", "a: 1"), ("type", "yaml"), ("desc", "the app")));
+        var publish = await admin.SendAsync(HttpMethod.Post, AdminConfig, Config("app.yaml", ("content", "a: 1"), ("type", "yaml"), ("desc", "the app"), ("configTags", "blue")));
         var got = await client.GetJsonAsync(ClientConfig + Query("app.yaml"));
         var detail = await admin.GetJsonAsync(AdminConfig + Query("app.yaml"));
         var list = await admin.GetJsonAsync(AdminConfig + "/list?pageNo=1&pageSize=10&namespaceId=public");
@@ -51,6 +51,7 @@ internal sealed class SandboxV3ConfigTests
             Assert.That((string?)detail["data"]!["namespaceId"], Is.EqualTo("public"), "3.x keeps the public namespace as 'public'");
             Assert.That((string?)detail["data"]!["groupName"], Is.EqualTo("DEFAULT_GROUP"), "ConfigDetailInfo.groupName");
             Assert.That((string?)detail["data"]!["desc"], Is.EqualTo("the app"), "ConfigDetailInfo.desc");
+            Assert.That((string?)detail["data"]!["configTags"], Is.EqualTo("blue"), "ConfigFormV3.configTags lands in config_tags_relation");
             Assert.That(detail["data"]!["id"]!.GetValueKind(), Is.EqualTo(System.Text.Json.JsonValueKind.String), "ConfigBasicInfo.id has @JsonSerialize(ToStringSerializer)");
             Assert.That((int?)list["data"]!["totalCount"], Is.EqualTo(1), "the list is a Page");
             Assert.That((string?)list["data"]!["pageItems"]![0]!["dataId"], Is.EqualTo("app.yaml"), "ConfigBasicInfo.dataId");
