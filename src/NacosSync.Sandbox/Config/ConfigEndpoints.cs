@@ -358,5 +358,5 @@ internal static partial class ConfigEndpoints
     };
 
     [GeneratedRegex("^[a-zA-Z0-9_\\-.:]+$")]
-    internal static partial Regex ValidName();
+    private static partial Regex ValidName();
 }
