@@ -77,6 +77,29 @@ internal sealed class SandboxV3AuthTests
     }
 
     [Test]
+    public async Task A_3_3_token_expires_after_its_ttl_and_the_refusal_says_so()
+    {
+        var clock = new FakeTimeProvider(Infrastructure.TestTime.Start);
+        await using var cluster = await V3SandboxKit.StartAsync(NacosVersionProfile.V3_3, clock: clock);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await client.SendAsync(HttpMethod.Post, "/nacos/v3/auth/user/admin", V3SandboxKit.Form(("password", "pw")));
+        var login = await client.JsonAsync(HttpMethod.Post, "/nacos/v3/auth/user/login", V3SandboxKit.Form(("username", "nacos"), ("password", "pw")));
+        using var register = new HttpRequestMessage(HttpMethod.Post, "/nacos/v3/client/ns/instance?serviceName=svc&ip=10.0.0.1&port=1");
+        register.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", (string?)login.Body!["accessToken"]);
+        using var fresh = await client.SendAsync(register);
+
+        clock.Advance(TimeSpan.FromSeconds(18001));
+        var expired = await client.JsonAsync(HttpMethod.Post, $"/nacos/v3/client/ns/instance?serviceName=svc&ip=10.0.0.1&port=1&accessToken={(string?)login.Body["accessToken"]}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)fresh.StatusCode, Is.EqualTo(200), "a Bearer token opens the client API (NacosAuthPluginService.resolveToken)");
+            Assert.That(expired.Status, Is.EqualTo(403), "past tokenTtl the token is refused");
+            Assert.That((string?)expired.Body!["message"], Is.EqualTo("Code: 401, Message: token expired!."), "NacosSignatureAlgorithm's text, AuthResult-formatted");
+        });
+    }
+
+    [Test]
     public async Task The_3_x_console_listens_on_its_own_port_with_its_own_paths_and_console_auth()
     {
         await using var cluster = await V3SandboxKit.StartAsync(NacosVersionProfile.V3_3);

@@ -14,8 +14,8 @@ internal static class V3SandboxKit
     public const string IdentityValue = "security";
 
     public static Task<SandboxCluster> StartAsync(
-        NacosVersionProfile profile, int nodes = 1, bool withDatabase = false, Action<SandboxClusterOptions>? configure = null) =>
-        SandboxTestKit.StartAsync(nodes: nodes, profile: profile, withDatabase: withDatabase, clock: new FakeTimeProvider(TestTime.Start), configure: o =>
+        NacosVersionProfile profile, int nodes = 1, bool withDatabase = false, Action<SandboxClusterOptions>? configure = null, FakeTimeProvider? clock = null) =>
+        SandboxTestKit.StartAsync(nodes: nodes, profile: profile, withDatabase: withDatabase, clock: clock ?? new FakeTimeProvider(TestTime.Start), configure: o =>
         {
             o.IdentityKey = IdentityKey;
             o.IdentityValue = IdentityValue;
