@@ -25,7 +25,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         Clock = Math.Abs(options.TimeScale - 1.0) < 1e-9 ? options.TimeProvider : new ScaledTimeProvider(options.TimeProvider, options.TimeScale);
         Naming = new NamingStore(Clock, Traits, options);
         Push = new UdpPushService(Naming, Traits, Clock, options.PushClientTimeout);
-        Auth = new SandboxAuth(options, Clock);
+        Auth = new SandboxAuth(options, Traits, Clock);
         ConfigStore = options.Database is { } database ? new ConfigStore(database, Traits) : null;
         Logger = options.LoggerFactory.CreateLogger("NacosSync.Sandbox");
     }
@@ -75,7 +75,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         {
             for (var i = 0; i < options.Nodes; i++)
             {
-                var node = new SandboxNode(cluster, i, options.Ports?[i] ?? 0);
+                var node = new SandboxNode(cluster, i, options.Ports?[i] ?? 0, options.ConsolePorts?[i] ?? 0);
                 cluster._nodes.Add(node);
                 await node.StartAsync(ct);
             }
@@ -132,7 +132,8 @@ public sealed class SandboxCluster : IAsyncDisposable
         var mode = options.Standalone ? "standalone" : "cluster";
         foreach (var node in cluster.Nodes)
         {
-            await output.WriteLineAsync($"node {node.Index} {node.BaseAddress} ({cluster.Traits.Version}, {mode}{(options.Database is null ? ", naming only: no config database" : "")})");
+            var console = node.ConsoleBaseAddress is { } address ? $", console {address}" : "";
+            await output.WriteLineAsync($"node {node.Index} {node.BaseAddress} ({cluster.Traits.Version}, {mode}{console}{(options.Database is null ? ", naming only: no config database" : "")})");
         }
 
         await output.FlushAsync(ct);

@@ -22,13 +22,34 @@ public sealed class SandboxClusterOptions
     /// <summary>One port per node; 0 or absent = chosen by the OS. Default: all 0.</summary>
     public IReadOnlyList<int>? Ports { get; set; }
 
+    /// <summary>
+    /// 3.x: the console port of each node (<c>nacos.console.port</c>, 8080 in Nacos); 0 or absent = chosen by the OS.
+    /// Default: all 0.
+    /// </summary>
+    public IReadOnlyList<int>? ConsolePorts { get; set; }
+
     /// <summary>The address the nodes bind to and report. Default 127.0.0.1.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Require a token (login) or username/password on every call but login and server state. Default off.</summary>
-    public bool AuthEnabled { get; set; }
+    /// <summary>
+    /// <c>nacos.core.auth.enabled</c>: require a token (login) or username/password on the client API (before 3.1: on
+    /// every call but login and server state). Null = the profile's default: off, except on 3.3 where an absent
+    /// setting means on. Default null.
+    /// </summary>
+    public bool? AuthEnabled { get; set; }
 
-    /// <summary>The one (global admin) user when auth is on. Default nacos / nacos.</summary>
+    /// <summary>
+    /// 3.1+: <c>nacos.core.auth.admin.enabled</c> and <c>nacos.core.auth.console.enabled</c>: the admin API and the
+    /// console need an admin token or the server identity header. Null = on, as shipped; then
+    /// <see cref="IdentityKey"/> and <see cref="IdentityValue"/> are required, or the cluster refuses to start as Nacos
+    /// does. Ignored before 3.1 (there <see cref="AuthEnabled"/> guards everything). Default null.
+    /// </summary>
+    public bool? AdminAuthEnabled { get; set; }
+
+    /// <summary>
+    /// The one (global admin) user when auth is on, before 3.1. Default nacos / nacos. 3.1+ ships no user: create the
+    /// admin with <c>POST /nacos/v3/auth/user/admin</c> (name <c>nacos</c>, the posted password).
+    /// </summary>
     public string AdminUsername { get; set; } = "nacos";
 
     /// <inheritdoc cref="AdminUsername"/>
@@ -100,7 +121,12 @@ public sealed class SandboxClusterOptions
             throw new ArgumentOutOfRangeException(nameof(TimeScale), TimeScale, "the time scale must be a positive number");
         }
 
-        if (AuthEnabled && (string.IsNullOrEmpty(AdminUsername) || string.IsNullOrEmpty(AdminPassword)))
+        if (ConsolePorts is not null && ConsolePorts.Count != Nodes)
+        {
+            throw new ArgumentException($"ConsolePorts has {ConsolePorts.Count} entries for {Nodes} nodes", nameof(ConsolePorts));
+        }
+
+        if (AuthEnabled == true && (string.IsNullOrEmpty(AdminUsername) || string.IsNullOrEmpty(AdminPassword)))
         {
             throw new ArgumentException("auth needs AdminUsername and AdminPassword", nameof(AdminUsername));
         }
@@ -108,6 +134,17 @@ public sealed class SandboxClusterOptions
         if ((IdentityKey is null) != (IdentityValue is null))
         {
             throw new ArgumentException("IdentityKey and IdentityValue go together", nameof(IdentityKey));
+        }
+
+        // NacosServerAdminAuthConfig.validate / NacosServerAuthConfig.validate: auth on without an identity stops the server.
+        var traits = NacosProfileTraits.For(Profile);
+        var authOn = (AuthEnabled ?? traits.ClientAuthByDefault) || AdminAuthEnabled != false;
+        if (traits.ShippedAuth && authOn && (string.IsNullOrEmpty(IdentityKey) || string.IsNullOrEmpty(IdentityValue)))
+        {
+            throw new InvalidOperationException(
+                $"Nacos {traits.Version} does not start with auth on and no server identity: Empty identity, Please set `nacos.core.auth.server.identity.key` "
+                + "and `nacos.core.auth.server.identity.value`, detail: https://nacos.io/docs/latest/manual/admin/auth/ "
+                + "(set IdentityKey and IdentityValue, or switch AuthEnabled and AdminAuthEnabled off)");
         }
     }
 }

@@ -25,13 +25,14 @@ public sealed class SandboxNode : IAsyncDisposable
     private DateTimeOffset _nextDumpAt;
     private bool _dumpWorkerWedged;
 
-    internal SandboxNode(SandboxCluster cluster, int index, int port)
+    internal SandboxNode(SandboxCluster cluster, int index, int port, int consolePort = 0)
     {
         Cluster = cluster;
         Index = index;
         Port = port;
         Cache = new ConfigCache();
         Listeners = new ConfigListeners(Cache);
+        Console = cluster.Traits.ConsolePort ? new ConsoleHost(this, consolePort) : null;
     }
 
     /// <summary>Position in <see cref="SandboxCluster.Nodes"/>.</summary>
@@ -45,6 +46,15 @@ public sealed class SandboxNode : IAsyncDisposable
 
     /// <summary><c>host:port</c>, as Nacos lists its members.</summary>
     public string Address => $"{Cluster.Options.Host}:{Port}";
+
+    /// <summary>3.x: the console's own port (<c>nacos.console.port</c>); null before 3.0, which serve the console on <see cref="Port"/>.</summary>
+    public int? ConsolePort => Console?.Port;
+
+    /// <summary>3.x: <c>host:consolePort</c>; null before 3.0.</summary>
+    public string? ConsoleAddress => Console is { } console ? $"{Cluster.Options.Host}:{console.Port}" : null;
+
+    /// <summary>3.x: <c>http://host:consolePort</c> (the console's context path is empty by default); null before 3.0.</summary>
+    public Uri? ConsoleBaseAddress => ConsoleAddress is { } address ? new Uri($"http://{address}") : null;
 
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
@@ -63,6 +73,8 @@ public sealed class SandboxNode : IAsyncDisposable
     internal ConfigCache Cache { get; }
 
     internal ConfigListeners Listeners { get; }
+
+    private ConsoleHost? Console { get; }
 
     /// <summary>Completes when the last <c>localCache</c> refresh this node accepted has finished.</summary>
     public Task WhenLocalCacheRefreshedAsync() => Volatile.Read(ref _localCacheRefresh);
@@ -84,6 +96,11 @@ public sealed class SandboxNode : IAsyncDisposable
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             Port = new Uri(address).Port;
             _app = app;
+            if (Console is { } console)
+            {
+                await console.StartAsync(ct);
+            }
+
             SandboxLog.NodeStarted(Cluster.Logger, Index, Address, Cluster.Traits.Version);
         }
         finally
@@ -106,6 +123,11 @@ public sealed class SandboxNode : IAsyncDisposable
             var app = _app;
             _app = null;
             Faults.Clear();
+            if (Console is { } console)
+            {
+                await console.StopAsync(ct);
+            }
+
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));
@@ -263,6 +285,7 @@ public sealed class SandboxNode : IAsyncDisposable
         CoreEndpoints.Map(app, this);
         Naming.NamingEndpoints.Map(app, this);
         ConfigEndpoints.Map(app, this);
+        V3Endpoints.Map(app, this);
         return app;
     }
 
@@ -299,23 +322,9 @@ public sealed class SandboxNode : IAsyncDisposable
                 return;
         }
 
-        if (Cluster.Auth.Enabled && !AuthExempt(context.Request.Path))
+        if (await LegacyApiGate.RejectAsync(context, Cluster) || await AuthGate.RejectAsync(context, Cluster, consolePort: false))
         {
-            var parameters = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
-            var failure = Cluster.Auth.Check(context.Request, parameters);
-            if (failure != AuthFailure.None)
-            {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.Response.WriteAsJsonAsync(new Dictionary<string, object>
-                {
-                    ["timestamp"] = Cluster.Clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
-                    ["status"] = 403,
-                    ["error"] = "Forbidden",
-                    ["message"] = SandboxAuth.Message(failure),
-                    ["path"] = context.Request.Path.Value ?? "",
-                }, context.RequestAborted);
-                return;
-            }
+            return;
         }
 
         await next();
@@ -324,11 +333,4 @@ public sealed class SandboxNode : IAsyncDisposable
     private static bool IsServerState(PathString path) =>
         path.Equals("/nacos/v1/console/server/state", StringComparison.Ordinal)
         || path.Equals("/nacos/v3/admin/core/state", StringComparison.Ordinal);
-
-    private static bool AuthExempt(PathString path) =>
-        path.StartsWithSegments("/nacos/v1/auth", StringComparison.Ordinal)
-        || path.StartsWithSegments("/nacos/v3/auth", StringComparison.Ordinal)
-        || path.Equals("/nacos/v1/console/server/state", StringComparison.Ordinal)
-        || path.Equals("/nacos/v1/console/health/liveness", StringComparison.Ordinal)
-        || path.Equals("/nacos/v1/console/health/readiness", StringComparison.Ordinal);
 }

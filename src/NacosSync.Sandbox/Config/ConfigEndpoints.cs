@@ -12,7 +12,7 @@ namespace NacosSync.Sandbox.Config;
 internal static partial class ConfigEndpoints
 {
     private const string Configs = "/nacos/v1/cs/configs";
-    private const string LocalCacheDone = "Local cache updated from store successfully!";
+    internal const string LocalCacheDone = "Local cache updated from store successfully!";
     private static readonly HashSet<string> KnownTypes = new(StringComparer.OrdinalIgnoreCase) { "text", "json", "xml", "yaml", "html", "properties" };
 
     public static void Map(IEndpointRouteBuilder app, SandboxNode node)
@@ -32,9 +32,7 @@ internal static partial class ConfigEndpoints
             ? NacosResults.Text("true")
             : NacosResults.Caused(body, status));
         app.MapPost(Configs + "/listener", async Task<IResult> (HttpContext c) => await ListenAsync(node, c, await ReadAsync(c)));
-        app.MapGet("/nacos/v1/cs/history", async Task<IResult> (HttpContext c) => traits.V1ConsoleAnswersGone
-            ? NacosResults.Gone(c.Request.Path)
-            : await HistoryAsync(cluster, await ReadAsync(c), c.RequestAborted));
+        app.MapGet("/nacos/v1/cs/history", async Task<IResult> (HttpContext c) => await HistoryAsync(cluster, await ReadAsync(c), c.RequestAborted));
 
         if (traits.DataChangeEndpoint)
         {
@@ -46,25 +44,11 @@ internal static partial class ConfigEndpoints
             });
         }
 
-        app.MapPost("/nacos/v1/cs/ops/localCache", IResult (HttpContext c) =>
+        app.MapPost("/nacos/v1/cs/ops/localCache", () =>
         {
-            if (traits.V1ConsoleAnswersGone)
-            {
-                return NacosResults.Gone(c.Request.Path);
-            }
-
             _ = node.StartLocalCacheRefresh();
             return NacosResults.Text(LocalCacheDone);
         });
-
-        if (traits.V3AdminApi)
-        {
-            app.MapPost("/nacos/v3/admin/cs/ops/localCache", () =>
-            {
-                _ = node.StartLocalCacheRefresh();
-                return NacosResults.V2(LocalCacheDone);
-            });
-        }
 
         if (traits.V2OpenApi)
         {
@@ -94,7 +78,7 @@ internal static partial class ConfigEndpoints
         return tenant.Length == 0 ? traits.PublicConfigTenant : tenant;
     }
 
-    private static ConfigKey Key(NacosProfileTraits traits, NacosParams p) =>
+    internal static ConfigKey Key(NacosProfileTraits traits, NacosParams p) =>
         new(p.Get("dataId", "").Trim(), p.Get("group", "DEFAULT_GROUP").Trim(), Tenant(traits, p));
 
     /// <summary>
@@ -133,7 +117,7 @@ internal static partial class ConfigEndpoints
         return NacosResults.Text(cached.Content);
     }
 
-    private static async Task<(int Status, string Body)> PublishAsync(SandboxCluster cluster, HttpContext context, NacosParams p)
+    internal static async Task<(int Status, string Body)> PublishAsync(SandboxCluster cluster, HttpContext context, NacosParams p)
     {
         if (cluster.ConfigStore is not { } store)
         {
@@ -184,7 +168,7 @@ internal static partial class ConfigEndpoints
         return (StatusCodes.Status200OK, "true");
     }
 
-    private static async Task<(int Status, string Body)> DeleteAsync(SandboxCluster cluster, HttpContext context, NacosParams p)
+    internal static async Task<(int Status, string Body)> DeleteAsync(SandboxCluster cluster, HttpContext context, NacosParams p)
     {
         if (cluster.ConfigStore is not { } store)
         {

@@ -24,26 +24,15 @@ internal static class CoreEndpoints
             cpu = 0.1,
         }));
 
-        app.MapMethods("/nacos/v1/core/cluster/nodes", ["GET"], IResult (HttpContext context) =>
-            traits.V1ConsoleAnswersGone
-                ? NacosResults.Gone(context.Request.Path)
-                : NacosResults.JsonBody(new { code = 200, message = (string?)null, data = Members(cluster) }));
+        app.MapGet("/nacos/v1/core/cluster/nodes", () => NacosResults.JsonBody(new { code = 200, message = (string?)null, data = Members(cluster) }));
 
         app.MapPost("/nacos/v1/auth/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
         app.MapPost("/nacos/v1/auth/users/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
-        app.MapPost("/nacos/v3/auth/user/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
 
         app.MapGet("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
-            traits.V1ConsoleAnswersGone
-                ? NacosResults.Gone(context.Request.Path)
-                : NacosResults.JsonBody(new { code = 200, message = (string?)null, data = await NamespacesAsync(cluster, context.RequestAborted) }));
+            NacosResults.JsonBody(new { code = 200, message = (string?)null, data = await NamespacesAsync(cluster, context.RequestAborted) }));
         app.MapPost("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
         {
-            if (traits.V1ConsoleAnswersGone)
-            {
-                return NacosResults.Gone(context.Request.Path);
-            }
-
             var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
             return await CreateNamespaceAsync(cluster, p.Get("customNamespaceId", Guid.NewGuid().ToString()), p.Get("namespaceName", ""), p["namespaceDesc"], context.RequestAborted)
                 ? NacosResults.Text("true")
@@ -51,11 +40,6 @@ internal static class CoreEndpoints
         });
         app.MapDelete("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
         {
-            if (traits.V1ConsoleAnswersGone)
-            {
-                return NacosResults.Gone(context.Request.Path);
-            }
-
             var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
             var deleted = cluster.ConfigStore is { } store && await store.DeleteNamespaceAsync(p.Get("namespaceId", ""), context.RequestAborted);
             return NacosResults.Text(deleted ? "true" : "false");
@@ -67,34 +51,20 @@ internal static class CoreEndpoints
             app.MapGet("/nacos/v2/console/namespace/list", async Task<IResult> (HttpContext context) =>
                 NacosResults.V2(await NamespacesAsync(cluster, context.RequestAborted)));
         }
-
-        if (traits.V3AdminApi)
-        {
-            app.MapGet("/nacos/v3/admin/core/state", () => NacosResults.V2(ServerState(cluster)));
-            app.MapGet("/nacos/v3/admin/core/cluster/node/list", () => NacosResults.V2(Members(cluster)));
-            app.MapGet("/nacos/v3/admin/core/namespace/list", async Task<IResult> (HttpContext context) =>
-                NacosResults.V2(await NamespacesAsync(cluster, context.RequestAborted)));
-            app.MapPost("/nacos/v3/admin/core/namespace", async Task<IResult> (HttpContext context) =>
-            {
-                var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
-                var created = await CreateNamespaceAsync(cluster, p.Get("namespaceId", Guid.NewGuid().ToString()), p.Get("namespaceName", ""), p["namespaceDesc"], context.RequestAborted);
-                return NacosResults.V2(created);
-            });
-        }
     }
 
-    private static Dictionary<string, object?> ServerState(SandboxCluster cluster) => new()
+    internal static Dictionary<string, object?> ServerState(SandboxCluster cluster) => new()
     {
         ["version"] = cluster.Traits.Version,
         ["standalone_mode"] = cluster.Options.Standalone ? "standalone" : "cluster",
         ["function_mode"] = null,
-        ["auth_enabled"] = cluster.Options.AuthEnabled ? "true" : "false",
-        ["login_page_enabled"] = cluster.Options.AuthEnabled ? "true" : "false",
+        ["auth_enabled"] = cluster.Auth.ClientEnabled ? "true" : "false",
+        ["login_page_enabled"] = cluster.Auth.AdminEnabled ? "true" : "false",
         ["auth_system_type"] = "nacos",
         ["console_ui_enabled"] = "true",
     };
 
-    private static List<Dictionary<string, object?>> Members(SandboxCluster cluster) =>
+    internal static List<Dictionary<string, object?>> Members(SandboxCluster cluster) =>
         cluster.Nodes.Select(n => new Dictionary<string, object?>
         {
             ["ip"] = cluster.Options.Host,
@@ -106,7 +76,7 @@ internal static class CoreEndpoints
             ["abilities"] = new Dictionary<string, object?>(),
         }).ToList();
 
-    private static async Task<IResult> LoginAsync(HttpContext context, SandboxCluster cluster)
+    internal static async Task<IResult> LoginAsync(HttpContext context, SandboxCluster cluster)
     {
         var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
         if (!cluster.Auth.Enabled)
@@ -129,7 +99,7 @@ internal static class CoreEndpoints
         });
     }
 
-    private static async Task<List<Dictionary<string, object?>>> NamespacesAsync(SandboxCluster cluster, CancellationToken ct)
+    internal static async Task<List<Dictionary<string, object?>>> NamespacesAsync(SandboxCluster cluster, CancellationToken ct)
     {
         var publicTenant = cluster.Traits.PublicConfigTenant;
         var list = new List<Dictionary<string, object?>>

@@ -33,6 +33,22 @@ internal sealed class NacosParams
         return new NacosParams(values);
     }
 
+    /// <summary>A copy with <paramref name="name"/> set (the v3 API names a v1 parameter differently: groupName for group).</summary>
+    public NacosParams With(string name, string? value)
+    {
+        var values = new Dictionary<string, string>(_values, StringComparer.Ordinal);
+        if (value is null)
+        {
+            values.Remove(name);
+        }
+        else
+        {
+            values[name] = value;
+        }
+
+        return new NacosParams(values);
+    }
+
     public string? this[string name] => _values.TryGetValue(name, out var value) ? value : null;
 
     public bool Has(string name) => _values.ContainsKey(name);

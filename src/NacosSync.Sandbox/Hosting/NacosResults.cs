@@ -31,10 +31,5 @@ internal static class NacosResults
     /// <summary>A v1 parameter or state error: HTTP 400 <c>caused: ...;</c>.</summary>
     public static IResult Caused(string message, int status = StatusCodes.Status400BadRequest) => Text($"caused: {message};", status);
 
-    /// <summary>3.0: the v1 console/admin API is switched off.</summary>
-    public static IResult Gone(string path) => JsonBody(
-        new { code = 410, message = $"Current API {path} is deprecated and disabled by default; use the v3 API instead.", data = (object?)null },
-        StatusCodes.Status410Gone);
-
     public static string Serialize(object value) => JsonSerializer.Serialize(value, Json);
 }

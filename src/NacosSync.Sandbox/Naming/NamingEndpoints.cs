@@ -36,14 +36,7 @@ internal static class NamingEndpoints
         app.MapGet(V1 + "/service/list", async Task<IResult> (HttpContext c) => ListServices(cluster, await ReadAsync(c)) is var (error, body) && error is null
             ? NacosResults.JsonBody(new { count = body!.Count, doms = body.Names })
             : Plain((false, error!)));
-        app.MapGet(V1 + "/catalog/services", async Task<IResult> (HttpContext c) => traits.V1ConsoleAnswersGone
-            ? NacosResults.Gone(c.Request.Path)
-            : Catalog(cluster, await ReadAsync(c)));
-
-        if (traits.V3AdminApi)
-        {
-            app.MapGet("/nacos/v3/admin/ns/service/list", async Task<IResult> (HttpContext c) => AdminServiceList(cluster, await ReadAsync(c)));
-        }
+        app.MapGet(V1 + "/catalog/services", async Task<IResult> (HttpContext c) => Catalog(cluster, await ReadAsync(c)));
 
         if (!traits.V2OpenApi)
         {
@@ -371,38 +364,7 @@ internal static class NamingEndpoints
         });
     }
 
-    /// <summary>3.0 <c>/v3/admin/ns/service/list</c>: every group, a normal Page (no short-list quirk).</summary>
-    private static IResult AdminServiceList(SandboxCluster cluster, NacosParams p)
-    {
-        var nameFilter = p["serviceNameParam"];
-        var groupFilter = p["groupNameParam"];
-        var ignoreEmpty = p.Bool("ignoreEmptyService", true);
-        var services = cluster.Naming.Services(p.Get("namespaceId", NamingDefaults.Namespace), null)
-            .Where(k => string.IsNullOrEmpty(nameFilter) || k.Name.Contains(nameFilter, StringComparison.Ordinal))
-            .Where(k => string.IsNullOrEmpty(groupFilter) || k.Group.Contains(groupFilter, StringComparison.Ordinal))
-            .Select(k => (Key: k, Counts: cluster.Naming.Counts(k)))
-            .Where(s => !ignoreEmpty || s.Counts.IpCount > 0)
-            .ToList();
-        var pageNo = Math.Max(1, p.Int("pageNo", 1));
-        var pageSize = Math.Max(1, p.Int("pageSize", 20));
-        return NacosResults.V2(new
-        {
-            totalCount = services.Count,
-            pageNumber = pageNo,
-            pagesAvailable = (services.Count + pageSize - 1) / pageSize,
-            pageItems = services.Skip((pageNo - 1) * pageSize).Take(pageSize).Select(s => new
-            {
-                name = s.Key.Name,
-                groupName = s.Key.Group,
-                clusterCount = s.Counts.ClusterCount,
-                ipCount = s.Counts.IpCount,
-                healthyInstanceCount = s.Counts.HealthyCount,
-                triggerFlag = false,
-            }).ToList(),
-        });
-    }
-
-    private static bool TryMetadata(string? json, out Dictionary<string, string> metadata)
+    internal static bool TryMetadata(string? json, out Dictionary<string, string> metadata)
     {
         metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(json))

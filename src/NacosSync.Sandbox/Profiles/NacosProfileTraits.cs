@@ -13,6 +13,25 @@ public enum EncryptedDataKeyColumn
     Varchar1024DefaultEmpty,
 }
 
+/// <summary>What a version does with the v1 and v2 HTTP APIs (reference §1, §8).</summary>
+public enum LegacyHttpApi
+{
+    /// <summary>≤2.5: served.</summary>
+    Served,
+
+    /// <summary>
+    /// The sandbox's 3.0: the v1 console catalog, namespaces, history, cluster nodes and localCache answer 410;
+    /// the rest of the v1/v2 API is still served (narrower than 3.0 itself, kept until the client speaks v3).
+    /// </summary>
+    ConsoleSubsetGone,
+
+    /// <summary>3.0/3.1 as shipped: every v1/v2 console and admin endpoint answers 410 (<c>ApiCompatibilityFilter</c>); v1 client endpoints work.</summary>
+    ConsoleAndAdminGone,
+
+    /// <summary>3.2+: every <c>/nacos/v1/...</c> and <c>/nacos/v2/...</c> path is 404 except <c>/nacos/v1/auth/users/login</c>.</summary>
+    Removed,
+}
+
 /// <summary>
 /// Every behaviour that differs between the Nacos lines the sandbox imitates, in one place
 /// (reference §1, §3, §4, §5). Obtain with <see cref="For"/>.
@@ -29,9 +48,13 @@ public sealed record NacosProfileTraits
         DumpChangeWorker = false,
         PublicConfigTenant = "",
         PublicNamespaceId = "",
-        V1ConsoleAnswersGone = false,
         V3AdminApi = false,
         V2OpenApi = false,
+        LegacyApi = LegacyHttpApi.Served,
+        V3ClientApi = false,
+        ShippedAuth = false,
+        ClientAuthByDefault = false,
+        ConsolePort = false,
         EncryptedDataKey = EncryptedDataKeyColumn.None,
         HasBetaAndTagTables = true,
         HasGrayTable = false,
@@ -77,9 +100,34 @@ public sealed record NacosProfileTraits
         Version = "3.0.3",
         PublicConfigTenant = "public",
         PublicNamespaceId = "public",
-        V1ConsoleAnswersGone = true,
         V3AdminApi = true,
+        V3ClientApi = true,
+        ConsolePort = true,
+        LegacyApi = LegacyHttpApi.ConsoleSubsetGone,
         V1GetMapsPublicTenant = false,
+    };
+
+    private static readonly NacosProfileTraits V31 = V30 with
+    {
+        Profile = NacosVersionProfile.V3_1,
+        Version = "3.1.0",
+        LegacyApi = LegacyHttpApi.ConsoleAndAdminGone,
+        ShippedAuth = true,
+    };
+
+    private static readonly NacosProfileTraits V32 = V31 with
+    {
+        Profile = NacosVersionProfile.V3_2,
+        Version = "3.2.0",
+        LegacyApi = LegacyHttpApi.Removed,
+        V2OpenApi = false,
+    };
+
+    private static readonly NacosProfileTraits V33 = V32 with
+    {
+        Profile = NacosVersionProfile.V3_3,
+        Version = "3.3.0",
+        ClientAuthByDefault = true,
     };
 
     public static NacosProfileTraits For(NacosVersionProfile profile) => profile switch
@@ -89,6 +137,9 @@ public sealed record NacosProfileTraits
         NacosVersionProfile.V2_4 => V24,
         NacosVersionProfile.V2_5 => V25,
         NacosVersionProfile.V3_0 => V30,
+        NacosVersionProfile.V3_1 => V31,
+        NacosVersionProfile.V3_2 => V32,
+        NacosVersionProfile.V3_3 => V33,
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown Nacos version profile"),
     };
 
@@ -124,14 +175,30 @@ public sealed record NacosProfileTraits
     /// <summary>The id the namespace list reports for public: "" before 3.0, "public" on 3.0.</summary>
     public required string PublicNamespaceId { get; init; }
 
-    /// <summary>3.0: v1 console/admin endpoints answer HTTP 410.</summary>
-    public required bool V1ConsoleAnswersGone { get; init; }
-
     /// <summary>3.0: admin API under <c>/nacos/v3/admin/...</c>.</summary>
     public required bool V3AdminApi { get; init; }
 
     /// <summary>2.x+: the v2 open API (<c>/nacos/v2/...</c>) answering <c>{"code":0,"message":"success","data":...}</c>.</summary>
     public required bool V2OpenApi { get; init; }
+
+    /// <summary>What happens to the v1 and v2 HTTP APIs: served, partly or wholly 410, or removed (404).</summary>
+    public required LegacyHttpApi LegacyApi { get; init; }
+
+    /// <summary>3.0+: the v3 client API (<c>/nacos/v3/client/ns/instance</c>, <c>/nacos/v3/client/cs/config</c>).</summary>
+    public required bool V3ClientApi { get; init; }
+
+    /// <summary>
+    /// 3.1+ as shipped (reference §8): admin and console auth on unless switched off, which needs the server
+    /// identity key and value to start; no default user (the admin is created with <c>POST /nacos/v3/auth/user/admin</c>).
+    /// Before, one admin user comes from the options.
+    /// </summary>
+    public required bool ShippedAuth { get; init; }
+
+    /// <summary>3.3: an absent <c>nacos.core.auth.enabled</c> means true: client APIs need a token unless the options switch auth off.</summary>
+    public required bool ClientAuthByDefault { get; init; }
+
+    /// <summary>3.x: the console listens on its own port (<c>nacos.console.port</c>, 8080 by default), not on the server port.</summary>
+    public required bool ConsolePort { get; init; }
 
     public required EncryptedDataKeyColumn EncryptedDataKey { get; init; }
 

@@ -19,5 +19,14 @@ public enum NacosVersionProfile
 
     /// <summary>3.0.3: public namespace id <c>public</c> everywhere; v1 console/admin endpoints answer 410; v3 admin API.</summary>
     V3_0,
+
+    /// <summary>3.1.0: as 3.0; auth as shipped (admin and console auth on, identity required, no default user).</summary>
+    V3_1,
+
+    /// <summary>3.2.0: every <c>/nacos/v1/...</c> and <c>/nacos/v2/...</c> path 404 but v1 login; v3 client and admin API only.</summary>
+    V3_2,
+
+    /// <summary>3.3.0: as 3.2, and client APIs need a token unless auth is explicitly switched off.</summary>
+    V3_3,
 }
 #pragma warning restore CA1707

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.Sandbox;
+
+namespace NacosSync.IntegrationTests.Sandbox;
+
+/// <summary>
+/// Helpers for the 3.x sandbox tests: a 3.1+ cluster needs the server identity to start (admin auth is on as
+/// shipped), and admin calls carry that identity header unless a test wants to see the refusal.
+/// </summary>
+internal static class V3SandboxKit
+{
+    public const string IdentityKey = "serverIdentity";
+    public const string IdentityValue = "security";
+
+    public static Task<SandboxCluster> StartAsync(
+        NacosVersionProfile profile, int nodes = 1, bool withDatabase = false, Action<SandboxClusterOptions>? configure = null, FakeTimeProvider? clock = null) =>
+        SandboxTestKit.StartAsync(nodes: nodes, profile: profile, withDatabase: withDatabase, clock: clock ?? new FakeTimeProvider(TestTime.Start), configure: o =>
+        {
+            o.IdentityKey = IdentityKey;
+            o.IdentityValue = IdentityValue;
+            configure?.Invoke(o);
+        });
+
+    /// <summary>A client whose every request carries the server identity header (what a peer node or an operator script sends).</summary>
+    public static HttpClient AdminClient(SandboxNode node)
+    {
+        var client = SandboxTestKit.Client(node);
+        client.DefaultRequestHeaders.Add(IdentityKey, IdentityValue);
+        return client;
+    }
+
+    public static Dictionary<string, string> Form(params (string Key, string Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
+
+    /// <summary>Sends and parses the answer as JSON, whatever the status.</summary>
+    public static async Task<(int Status, JsonNode? Body)> JsonAsync(this HttpClient client, HttpMethod method, string uri, IDictionary<string, string>? form = null)
+    {
+        var (status, body) = await client.SendAsync(method, uri, form);
+        try
+        {
+            return (status, JsonNode.Parse(body));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            Assert.Fail($"{method} {uri} answered {status} with a body that is not JSON: {body}");
+            throw;
+        }
+    }
+}
