@@ -67,8 +67,8 @@ internal sealed partial class NacosGrpcConnection : IAsyncDisposable
         _pushes = Channel.CreateBounded<GrpcPush>(new BoundedChannelOptions(options.PushQueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
         _dispatcher = new GrpcPushDispatcher(_pushes.Writer);
         _opener = openerFactory?.Invoke(_dispatcher) ?? new GrpcSessionOpener(options, _dispatcher, _time, _logger);
-        _readPipeline = NacosGrpcPipelines.Get(pipelines, NacosGrpcPipelines.Read, options);
-        _writePipeline = NacosGrpcPipelines.Get(pipelines, NacosGrpcPipelines.Write, options);
+        _readPipeline = NacosGrpcPipelines.Get(pipelines, NacosGrpcPipelines.Read, options, _time);
+        _writePipeline = NacosGrpcPipelines.Get(pipelines, NacosGrpcPipelines.Write, options, _time);
     }
 
     public string Name => _options.Name;

@@ -25,14 +25,15 @@ internal static class NacosGrpcPipelines
     /// <summary>The request a pipeline run carries, for the retry decision.</summary>
     public static readonly ResiliencePropertyKey<GrpcRequest> RequestKey = new("nacos.grpc.request");
 
-    public static ResiliencePipeline Get(ResiliencePipelineRegistry<NacosPipelineKey>? registry, string purpose, NacosGrpcOptions options)
+    /// <param name="time">The clock of pipelines built here (the registry's come with the host's).</param>
+    public static ResiliencePipeline Get(ResiliencePipelineRegistry<NacosPipelineKey>? registry, string purpose, NacosGrpcOptions options, TimeProvider time)
     {
         if (registry is not null)
         {
             return registry.GetOrAddPipeline(new NacosPipelineKey(purpose, options.Name), builder => Configure(builder, purpose, options));
         }
 
-        var builder = new ResiliencePipelineBuilder().ConfigureTelemetry(NullLoggerFactory.Instance);
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time }.ConfigureTelemetry(NullLoggerFactory.Instance);
         Configure(builder, purpose, options);
         return builder.Build();
     }
