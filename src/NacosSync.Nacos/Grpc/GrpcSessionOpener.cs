@@ -53,6 +53,10 @@ internal sealed class GrpcSessionOpener(NacosGrpcOptions options, GrpcPushDispat
             {
                 await AwaitSetupAckAsync(session, node, cancellationToken).ConfigureAwait(false);
             }
+            else
+            {
+                await AwaitRegisteredAsync(session, node, cancellationToken).ConfigureAwait(false);
+            }
 
             return session;
         }
@@ -100,6 +104,44 @@ internal sealed class GrpcSessionOpener(NacosGrpcOptions options, GrpcPushDispat
                 $"Nacos cluster {options.Name}: node {node} answered ServerCheckRequest with a {answer.GetType().Name}"),
         };
     }
+
+    /// <summary>
+    /// Before 2.3 nothing says when the server registered the connection (the Java client of that time
+    /// slept 100 ms): health checks until one is answered, so the first real request is not refused
+    /// with <c>UN_REGISTER</c>, which would be taken for a lost connection.
+    /// </summary>
+    private async Task AwaitRegisteredAsync(GrpcSession session, Uri node, CancellationToken cancellationToken)
+    {
+        var until = time.GetTimestamp();
+        while (true)
+        {
+            var request = GrpcPayloadCodec.Encode(new HealthCheckRequest(), options.ClientIp);
+            object answer;
+            try
+            {
+                answer = GrpcPayloadCodec.Decode(await session.UnaryAsync(request, options.HealthCheckTimeout, cancellationToken).ConfigureAwait(false));
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new NacosUnreachableException($"Nacos cluster {options.Name}: node {node} failed HealthCheckRequest during setup: {GrpcSession.Describe(e)}", e);
+            }
+
+            if (answer is GrpcResponse { IsSuccess: true })
+            {
+                return;
+            }
+
+            if (answer is not ErrorResponse { ErrorCode: NacosErrorCodes.Unregistered } || time.GetElapsedTime(until) >= options.SetupAckTimeout)
+            {
+                var detail = answer is GrpcResponse r ? $"{r.ErrorCode} {r.Message}" : answer.GetType().Name;
+                throw new NacosUnreachableException($"Nacos cluster {options.Name}: node {node} did not register connection {session.ConnectionId}: {detail}");
+            }
+
+            await Task.Delay(RegistrationPoll, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan RegistrationPoll = TimeSpan.FromMilliseconds(50);
 
     private async Task AwaitSetupAckAsync(GrpcSession session, Uri node, CancellationToken cancellationToken)
     {

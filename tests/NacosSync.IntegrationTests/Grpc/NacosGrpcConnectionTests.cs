@@ -130,17 +130,19 @@ public sealed class NacosGrpcConnectionTests
     }
 
     [Test]
-    public async Task A_server_without_ability_negotiation_is_used_without_waiting_for_a_setup_ack()
+    public async Task A_server_without_ability_negotiation_is_used_once_it_registered_the_connection_without_waiting_for_a_setup_ack()
     {
-        await using var server = await ScriptedNacosGrpcServer.StartAsync(abilityNegotiation: false);
+        await using var server = await ScriptedNacosGrpcServer.StartAsync(abilityNegotiation: false, registrationDelay: TimeSpan.FromMilliseconds(300));
         await using var connection = Connect(server);
 
         await connection.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(4));
+        var answer = await connection.RequestAsync<SubscribeServiceResponse>(new SubscribeServiceRequest { ServiceName = "svc" }, CancellationToken.None);
 
         Assert.Multiple(() =>
         {
             Assert.That(connection.ConnectionId, Is.Not.Null, "connected before the 5 s setup-ack wait could have passed");
             Assert.That(connection.ServerAbilities, Is.Empty);
+            Assert.That(answer.IsSuccess, Is.True, "the first request right after start is not refused as unregistered");
         });
     }
 }

@@ -33,11 +33,13 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Connection> _connections = new();
     private readonly bool _abilityNegotiation;
+    private readonly TimeSpan _registrationDelay;
 
-    private ScriptedNacosGrpcServer(WebApplication app, bool abilityNegotiation)
+    private ScriptedNacosGrpcServer(WebApplication app, bool abilityNegotiation, TimeSpan registrationDelay)
     {
         _app = app;
         _abilityNegotiation = abilityNegotiation;
+        _registrationDelay = registrationDelay;
     }
 
     /// <summary>Every unary request and stream message, in arrival order.</summary>
@@ -47,7 +49,11 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
     public Uri HttpAddress { get; private set; } = null!;
 
     /// <param name="abilityNegotiation">2.3+ behaviour (<c>supportAbilityNegotiation</c> and a setup ack); false: 2.2.</param>
-    public static async Task<ScriptedNacosGrpcServer> StartAsync(bool abilityNegotiation = true)
+    /// <param name="registrationDelay">
+    /// How long the setup takes to register: in Nacos the stream and the unary calls are served
+    /// independently, so a unary call can overtake the setup it follows.
+    /// </param>
+    public static async Task<ScriptedNacosGrpcServer> StartAsync(bool abilityNegotiation = true, TimeSpan registrationDelay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -56,7 +62,7 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
         ScriptedNacosGrpcServer? server = null;
         builder.Services.AddSingleton<IServiceMethodProvider<NacosGrpcService>>(_ => new MethodProvider(server!));
         var app = builder.Build();
-        server = new ScriptedNacosGrpcServer(app, abilityNegotiation);
+        server = new ScriptedNacosGrpcServer(app, abilityNegotiation, registrationDelay);
         app.MapGrpcService<NacosGrpcService>();
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
@@ -126,6 +132,7 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
                 var body = Body(payload);
                 if (payload.Metadata.Type == "ConnectionSetupRequest")
                 {
+                    await Task.Delay(_registrationDelay, connection.Drop.Token);
                     _connections[id] = connection;
                     if (_abilityNegotiation && body["abilityTable"] is JsonObject)
                     {
