@@ -7,7 +7,8 @@ namespace NacosSync.Nacos.Grpc;
 
 /// <summary>
 /// Source-generated JSON of the message bodies: camelCase as Jackson writes Java bean properties,
-/// nulls left out (the Nacos server's Jackson ignores missing and unknown properties).
+/// nulls left out as Nacos's <c>JacksonUtils</c> does (<c>Include.NON_NULL</c>); its reader also
+/// ignores unknown properties (<c>FAIL_ON_UNKNOWN_PROPERTIES</c> disabled), as ours does.
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ServerCheckRequest))]

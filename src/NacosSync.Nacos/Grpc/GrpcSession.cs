@@ -22,6 +22,7 @@ internal sealed class GrpcSession : IGrpcSession
     private AsyncDuplexStreamingCall<Payload, Payload>? _stream;
     private Task _reader = Task.CompletedTask;
     private int _disposed;
+    private bool _refusing;
 
     public GrpcSession(GrpcChannel channel, string connectionId, int nodeIndex, NacosGrpcOptions options, GrpcPushDispatcher dispatcher,
         TimeProvider time, ILogger logger)
@@ -119,10 +120,13 @@ internal sealed class GrpcSession : IGrpcSession
                 _setupAck.TrySetResult(ack);
             }
 
-            if (dispatch.Refused)
+            // One warning when refusing starts, then one per 1,000 refusals: an overflow must not flood the log.
+            if (dispatch.Refused && (!_refusing || _dispatcher.Refused % 1000 == 0))
             {
                 GrpcLog.PushRefused(_logger, _options.Name, request.GetType().Name, ConnectionId, _dispatcher.Refused);
             }
+
+            _refusing = dispatch.Refused || (_refusing && request is not (NotifySubscriberRequest or ConfigChangeNotifyRequest));
 
             answer = dispatch.Answer;
             if (dispatch.Reset is { } reset)

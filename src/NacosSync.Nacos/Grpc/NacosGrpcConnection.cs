@@ -108,15 +108,23 @@ internal sealed partial class NacosGrpcConnection : IAsyncDisposable
         }
 
         var failures = new List<string>();
-        for (var i = 0; i < _options.Servers.Count; i++)
+        try
         {
-            var session = await TryOpenAsync(i, attempt: i, failures, cancellationToken).ConfigureAwait(false);
-            if (session is not null)
+            for (var i = 0; i < _options.Servers.Count; i++)
             {
-                Publish(session);
-                _supervisor = Task.Run(() => SuperviseAsync(session, _stop.Token), CancellationToken.None);
-                return;
+                var session = await TryOpenAsync(i, attempt: i, failures, cancellationToken).ConfigureAwait(false);
+                if (session is not null)
+                {
+                    Publish(session);
+                    _supervisor = Task.Run(() => SuperviseAsync(session, _stop.Token), CancellationToken.None);
+                    return;
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            Volatile.Write(ref _started, 0);
+            throw;
         }
 
         Volatile.Write(ref _started, 0);

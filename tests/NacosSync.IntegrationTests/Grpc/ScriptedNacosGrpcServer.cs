@@ -26,7 +26,8 @@ internal sealed record ReceivedMessage(string ConnectionId, string Type, JsonObj
 /// gRPC: the connection id is the HTTP/2 connection's; ServerCheckRequest answers it; unary calls of an
 /// unregistered connection answer UN_REGISTER (301); a ConnectionSetupRequest with an ability table
 /// registers the connection and is followed by a SetupAckRequest sent without waiting for an ack.
-/// Bodies are read and written as raw JSON, not with the client's records, so a shared mistake shows.
+/// Bodies are read and written as raw JSON (nulls left out, as JacksonUtils writes), not with the
+/// client's records, so a shared mistake shows.
 /// </summary>
 internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
 {
@@ -110,9 +111,9 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
         var answer = type switch
         {
             "ServerCheckRequest" => Payload("ServerCheckResponse",
-                $$"""{"resultCode":200,"errorCode":0,"message":null,"requestId":null,"connectionId":"{{id}}","supportAbilityNegotiation":{{(_abilityNegotiation ? "true" : "false")}},"success":true}"""),
+                $$"""{"resultCode":200,"errorCode":0,"connectionId":"{{id}}","supportAbilityNegotiation":{{(_abilityNegotiation ? "true" : "false")}},"success":true}"""),
             _ when !_connections.ContainsKey(id) => Payload("ErrorResponse",
-                """{"resultCode":500,"errorCode":301,"message":"Connection is unregistered.","requestId":null,"success":false}"""),
+                """{"resultCode":500,"errorCode":301,"message":"Connection is unregistered.","success":false}"""),
             "HealthCheckRequest" => Payload("HealthCheckResponse", """{"resultCode":200,"errorCode":0,"success":true}"""),
             "SubscribeServiceRequest" => Payload("SubscribeServiceResponse",
                 """{"resultCode":200,"errorCode":0,"serviceInfo":{"name":"svc","groupName":"DEFAULT_GROUP","clusters":"","hosts":[],"cacheMillis":10000,"lastRefTime":0,"checksum":"","allIps":false,"reachProtectionThreshold":false,"valid":true},"success":true}"""),
@@ -137,7 +138,7 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
                     if (_abilityNegotiation && body["abilityTable"] is JsonObject)
                     {
                         await connection.WriteAsync(Payload("SetupAckRequest",
-                            """{"headers":{},"requestId":null,"abilityTable":{"supportPersistentInstanceByGrpc":true,"fuzzyWatch":true},"module":"internal"}"""));
+                            """{"headers":{},"abilityTable":{"supportPersistentInstanceByGrpc":true,"fuzzyWatch":true},"module":"internal"}"""));
                     }
                 }
 

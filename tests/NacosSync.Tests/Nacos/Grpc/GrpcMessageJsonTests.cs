@@ -104,9 +104,9 @@ public sealed class GrpcMessageJsonTests
     [Test]
     public void A_server_check_response_as_Jackson_writes_it_yields_the_connection_id_and_the_negotiation_flag()
     {
-        // ServerCheckResponse.java + Response.java: Jackson writes every getter, isSuccess() as "success".
+        // ServerCheckResponse.java + Response.java: Jackson writes every getter (isSuccess() as "success"), nulls left out (JacksonUtils NON_NULL).
         var answer = GrpcPayloadCodec.Decode(Payload("ServerCheckResponse",
-            """{"resultCode":200,"errorCode":0,"message":null,"requestId":null,"connectionId":"1700000000000_127.0.0.1_51234","supportAbilityNegotiation":true,"success":true}"""));
+            """{"resultCode":200,"errorCode":0,"connectionId":"1700000000000_127.0.0.1_51234","supportAbilityNegotiation":true,"success":true}"""));
 
         Assert.That(answer, Is.EqualTo(new ServerCheckResponse { ConnectionId = "1700000000000_127.0.0.1_51234", SupportAbilityNegotiation = true }));
     }
@@ -140,7 +140,7 @@ public sealed class GrpcMessageJsonTests
         var changed = (ConfigChangeBatchListenResponse)GrpcPayloadCodec.Decode(Payload("ConfigChangeBatchListenResponse",
             """{"resultCode":200,"errorCode":0,"changedConfigs":[{"group":"g","dataId":"d","tenant":"t"}],"success":true}"""));
         var missing = (ConfigQueryResponse)GrpcPayloadCodec.Decode(Payload("ConfigQueryResponse",
-            """{"resultCode":500,"errorCode":300,"message":"config data not exist","content":null,"md5":null,"lastModified":0,"beta":false,"success":false}"""));
+            """{"resultCode":500,"errorCode":300,"message":"config data not exist","lastModified":0,"beta":false,"success":false}"""));
 
         Assert.Multiple(() =>
         {
