@@ -10,16 +10,18 @@ public sealed class NacosGrpcConnectionTests
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
 
-    private static NacosGrpcOptions Options() => new()
+    private static NacosGrpcOptions Options(int maxRetries = 0) => new()
     {
         Name = "source",
         Servers = [new Uri("http://10.0.0.1:8848"), new Uri("http://10.0.0.2:8848"), new Uri("http://10.0.0.3:8848")],
-        MaxRetries = 0,
+        MaxRetries = maxRetries,
+        RetryDelay = TimeSpan.Zero,
     };
 
-    private static (NacosGrpcConnection Connection, FakeOpener Opener, SignallingFakeTime Time) Create(Func<CancellationToken, ValueTask<string?>>? token = null)
+    private static (NacosGrpcConnection Connection, FakeOpener Opener, SignallingFakeTime Time) Create(
+        Func<CancellationToken, ValueTask<string?>>? token = null, int maxRetries = 0)
     {
-        var options = Options();
+        var options = Options(maxRetries);
         var time = new SignallingFakeTime();
         var opener = new FakeOpener(options, time);
         return (new NacosGrpcConnection(options, _ => opener, token, time, null, null), opener, time);
@@ -188,5 +190,62 @@ public sealed class NacosGrpcConnectionTests
         await pending.WaitAsync(Guard);
 
         Assert.That(opener.Sessions.Last().Sent.Single().Request, Is.TypeOf<ServiceListRequest>(), "sent on the new session");
+    }
+
+    [Test]
+    public async Task A_connect_reset_naming_a_configured_node_reconnects_to_that_node_first()
+    {
+        var (connection, opener, _) = Create();
+        await using var _ = connection;
+        var reconnected = new TaskCompletionSource<GrpcReconnected>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Reconnected += r => reconnected.TrySetResult(r);
+        await connection.StartAsync(CancellationToken.None);
+
+        opener.Sessions.Single().ReportLost(new GrpcSessionLoss("reset",
+            Reset: new ConnectResetRequest { ServerIp = "10.0.0.3", ServerPort = "8848" }));
+        var signal = await reconnected.Task.WaitAsync(Guard);
+
+        Assert.That(signal.Node, Is.EqualTo(new Uri("http://10.0.0.3:8848")), "RpcClient.ConnectResetRequestHandler switches to the named server, not the next one");
+    }
+
+    [Test]
+    public async Task A_read_refused_with_a_server_error_is_retried_and_a_compare_and_set_publish_is_not()
+    {
+        var (connection, opener, _) = Create(maxRetries: 2);
+        await using var _ = connection;
+        await connection.StartAsync(CancellationToken.None);
+        var calls = 0;
+        opener.Answer = r => r switch
+        {
+            ServiceListRequest when ++calls == 1 => new ErrorResponse { ResultCode = 500, ErrorCode = 500, Message = "busy" },
+            ServiceListRequest => new ServiceListResponse { Count = 0 },
+            _ => new ErrorResponse { ResultCode = 500, ErrorCode = 500, Message = "busy" },
+        };
+
+        await connection.RequestAsync<ServiceListResponse>(new ServiceListRequest(), CancellationToken.None);
+        Assert.ThrowsAsync<NacosRejectedException>(() => connection.RequestAsync<ConfigPublishResponse>(
+            new ConfigPublishRequest { DataId = "d", Group = "g", Content = "x", CasMd5 = "m" }, CancellationToken.None));
+
+        var sent = opener.Sessions.Single().Sent.Select(s => s.Request.GetType().Name).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(sent.Count(n => n == nameof(ServiceListRequest)), Is.EqualTo(2), "the read was sent again after a 500");
+            Assert.That(sent.Count(n => n == nameof(ConfigPublishRequest)), Is.EqualTo(1), "a repeat after an unseen success would fail the compare");
+        });
+    }
+
+    [Test]
+    public void Options_below_the_servers_ping_permit_are_refused_naming_the_cluster_and_the_setting()
+    {
+        var options = Options() with { KeepAlivePingDelay = TimeSpan.FromMinutes(1), Module = "lock" };
+
+        var error = Assert.Throws<ArgumentException>(() => options.Validate())!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error.Message, Does.Contain("cluster 'source'"));
+            Assert.That(error.Message, Does.Contain("KeepAlivePingDelay").And.Contain("too_many_pings"));
+            Assert.That(error.Message, Does.Contain("Module is 'lock'"), "every problem at once");
+        });
     }
 }
