@@ -61,11 +61,28 @@ internal sealed class GrpcSession : IGrpcSession
         await SendAsync(GrpcPayloadCodec.Encode(setup, _options.ClientIp), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Payload> UnaryAsync(Payload request, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<Payload> UnaryAsync(Payload request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(_invoker, request, timeout, _time, cancellationToken);
+
+    /// <summary>
+    /// One unary call that gives up after <paramref name="timeout"/> on <paramref name="time"/>'s clock.
+    /// Not a gRPC deadline: Grpc.Net.Client checks those against the system clock, which a fake
+    /// clock would make expire at once or never; Nacos does not read <c>grpc-timeout</c> anyway.
+    /// </summary>
+    /// <exception cref="RpcException"><see cref="StatusCode.DeadlineExceeded"/> when the time ran out.</exception>
+    internal static async Task<Payload> CallAsync(CallInvoker invoker, Payload request, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        var deadline = _time.GetUtcNow().UtcDateTime + timeout;
-        using var call = _invoker.AsyncUnaryCall(NacosGrpcMethods.Request, null, new CallOptions(deadline: deadline, cancellationToken: cancellationToken), request);
-        return await call.ResponseAsync.ConfigureAwait(false);
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        try
+        {
+            using var call = invoker.AsyncUnaryCall(NacosGrpcMethods.Request, null, new CallOptions(cancellationToken: linked.Token), request);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"no answer within {timeout.TotalSeconds} s", e));
+        }
     }
 
     private async Task SendAsync(Payload payload, CancellationToken cancellationToken)

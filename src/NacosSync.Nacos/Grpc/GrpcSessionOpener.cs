@@ -82,9 +82,7 @@ internal sealed class GrpcSessionOpener(NacosGrpcOptions options, GrpcPushDispat
         object answer;
         try
         {
-            var deadline = time.GetUtcNow().UtcDateTime + options.ServerCheckTimeout;
-            using var call = invoker.AsyncUnaryCall(Protocol.NacosGrpcMethods.Request, null, new CallOptions(deadline: deadline, cancellationToken: cancellationToken), request);
-            answer = GrpcPayloadCodec.Decode(await call.ResponseAsync.ConfigureAwait(false));
+            answer = GrpcPayloadCodec.Decode(await GrpcSession.CallAsync(invoker, request, options.ServerCheckTimeout, time, cancellationToken).ConfigureAwait(false));
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -18,6 +18,7 @@ public sealed class NacosGrpcConnectionTests
         Servers = servers.Select(s => s.HttpAddress).ToList(),
         Tenant = "ns1",
         MaxRetries = 0,
+        RequestTimeout = TimeSpan.FromMilliseconds(500),
     }, accessToken: _ => ValueTask.FromResult<string?>("tok-1"));
 
     [Test]
@@ -144,5 +145,19 @@ public sealed class NacosGrpcConnectionTests
             Assert.That(connection.ServerAbilities, Is.Empty);
             Assert.That(answer.IsSuccess, Is.True, "the first request right after start is not refused as unregistered");
         });
+    }
+
+    [Test]
+    public async Task A_request_the_node_does_not_answer_fails_after_the_request_timeout_naming_cluster_node_and_type()
+    {
+        await using var server = await ScriptedNacosGrpcServer.StartAsync();
+        await using var connection = Connect(server);
+        await connection.StartAsync(CancellationToken.None);
+
+        var error = Assert.ThrowsAsync<NacosSync.Nacos.Transport.NacosUnreachableException>(() =>
+            connection.RequestAsync<QueryServiceResponse>(new ServiceQueryRequest { ServiceName = "svc" }, CancellationToken.None))!;
+
+        Assert.That(error.Message, Does.Contain("Nacos cluster source").And.Contain(server.HttpAddress.ToString())
+            .And.Contain("ServiceQueryRequest").And.Contain("no answer within 0.5 s"));
     }
 }

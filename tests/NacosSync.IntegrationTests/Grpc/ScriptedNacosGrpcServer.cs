@@ -103,7 +103,7 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
         }
     }
 
-    private Task<Payload> UnaryAsync(Payload request, ServerCallContext context)
+    private async Task<Payload> UnaryAsync(Payload request, ServerCallContext context)
     {
         var id = context.GetHttpContext().Connection.Id;
         var type = request.Metadata.Type;
@@ -115,11 +115,13 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
             _ when !_connections.ContainsKey(id) => Payload("ErrorResponse",
                 """{"resultCode":500,"errorCode":301,"message":"Connection is unregistered.","success":false}"""),
             "HealthCheckRequest" => Payload("HealthCheckResponse", """{"resultCode":200,"errorCode":0,"success":true}"""),
+            // Never answered in time: a node that hangs on a request.
+            "ServiceQueryRequest" => await HangAsync(context.CancellationToken),
             "SubscribeServiceRequest" => Payload("SubscribeServiceResponse",
                 """{"resultCode":200,"errorCode":0,"serviceInfo":{"name":"svc","groupName":"DEFAULT_GROUP","clusters":"","hosts":[],"cacheMillis":10000,"lastRefTime":0,"checksum":"","allIps":false,"reachProtectionThreshold":false,"valid":true},"success":true}"""),
             _ => Payload("ErrorResponse", """{"resultCode":500,"errorCode":302,"message":"RequestHandler Not Found","success":false}"""),
         };
-        return Task.FromResult(answer);
+        return answer;
     }
 
     private async Task StreamAsync(IAsyncStreamReader<Payload> requests, IServerStreamWriter<Payload> responses, ServerCallContext context)
@@ -153,6 +155,12 @@ internal sealed class ScriptedNacosGrpcServer : IAsyncDisposable
         {
             _connections.TryRemove(new KeyValuePair<string, Connection>(id, connection));
         }
+    }
+
+    private static async Task<Payload> HangAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return new Payload();
     }
 
     private static JsonObject Body(Payload payload) => JsonNode.Parse(payload.Body.Value.ToStringUtf8())?.AsObject() ?? [];
