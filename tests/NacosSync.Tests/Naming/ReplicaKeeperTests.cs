@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NacosSync.Core.Naming;
@@ -275,5 +275,3 @@ public sealed class ReplicaKeeperTests
             "beats are light: a full beat would re-register a replica another process has just removed");
     }
 }
-
-/// <summary>Collects log events by id.</summary>
