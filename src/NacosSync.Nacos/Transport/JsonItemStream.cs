@@ -9,7 +9,8 @@ namespace NacosSync.Nacos.Transport;
 /// <param name="Count">A <c>count</c> or <c>totalCount</c> beside the array (v1 catalog, v3 page), if any.</param>
 /// <param name="Code">The root's <c>code</c> (a v2/v3 <c>Result</c>), if any.</param>
 /// <param name="Message">The root's <c>message</c>, if any.</param>
-internal sealed record JsonItemStreamSummary(bool FoundItems, int Items, long? Count, int? Code, string? Message);
+/// <param name="BufferBytes">The largest read buffer the parse needed: about the largest item, not the answer.</param>
+internal sealed record JsonItemStreamSummary(bool FoundItems, int Items, long? Count, int? Code, string? Message, int BufferBytes = 0);
 
 /// <summary>
 /// Reads a JSON answer from a stream and hands each object of its item array to a callback as soon
@@ -57,7 +58,7 @@ internal static class JsonItemStream
                 filled -= consumed;
             }
 
-            return walker.Summary;
+            return walker.Summary with { BufferBytes = buffer.Length };
         }
         finally
         {

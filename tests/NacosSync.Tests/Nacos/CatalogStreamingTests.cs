@@ -42,6 +42,23 @@ internal sealed class CatalogStreamingTests
     }
 
     [Test]
+    public async Task Reading_a_big_catalog_needs_a_buffer_about_the_size_of_one_service_not_of_the_answer()
+    {
+        var bytes = Encoding.UTF8.GetBytes(V1Catalog(3000));
+        var largestItem = Enumerable.Range(0, 3000).Max(i => Encoding.UTF8.GetByteCount(Service(i)));
+        var count = 0;
+
+        var summary = await JsonItemStream.ReadAsync(new MemoryStream(bytes), CatalogReader.V1Paths, _ => count++, CancellationToken.None, initialBuffer: 64);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(count, Is.EqualTo(3000));
+            Assert.That(summary.BufferBytes, Is.LessThanOrEqualTo(4 * largestItem),
+                $"memory is bounded by one service ({largestItem} bytes), not by the {bytes.Length}-byte page (issue 9: no 100,000-service page as one string)");
+        });
+    }
+
+    [Test]
     public async Task The_v3_page_is_found_inside_the_result_with_its_total_and_code()
     {
         // ServiceControllerV3.list → Result.success(Page<ServiceDetailInfo>) (naming/.../controllers/v3/ServiceControllerV3.java, api/.../model/Page.java).

@@ -63,6 +63,34 @@ internal sealed class NacosV3AuthTests
     }
 
     [Test]
+    public async Task A_cluster_upgraded_in_place_from_2_4_to_3_3_is_spoken_to_in_v3_once_the_version_read_is_five_minutes_old()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var version = "2.4.3";
+        var handler = new FakeNacosHandler((request, _) => request.RequestUri!.AbsolutePath switch
+        {
+            "/nacos/v3/admin/core/state" when version.StartsWith('2') => FakeNacosHandler.Text(HttpStatusCode.NotFound, "{\"status\":404}"),
+            "/nacos/v3/admin/core/state" => FakeNacosHandler.Text(HttpStatusCode.OK, $"{{\"code\":0,\"message\":\"success\",\"data\":{{\"version\":\"{version}\"}}}}"),
+            "/nacos/v1/console/server/state" => FakeNacosHandler.Text(HttpStatusCode.OK, $"{{\"version\":\"{version}\"}}"),
+            "/nacos/v3/client/ns/instance" => FakeNacosHandler.Text(HttpStatusCode.OK, """{"code":0,"message":"success","data":"ok"}"""),
+            _ => FakeNacosHandler.Text(HttpStatusCode.OK, "ok"),
+        });
+        var client = new NacosNamingClient(new NacosTransport(
+            new NacosTransportOptions { Name = "target", Servers = [new Uri("http://10.0.0.1:8848")], MaxRetries = 0 }, new HttpClient(handler), time));
+
+        await client.RegisterAsync(Replica, CancellationToken.None);
+        version = "3.3.0";
+        await client.RegisterAsync(Replica, CancellationToken.None);
+        time.Advance(NacosServerVersionCache.Ttl);
+        await client.RegisterAsync(Replica, CancellationToken.None);
+
+        Assert.That(handler.Requests.Where(r => !r.Uri.AbsolutePath.EndsWith("/state", StringComparison.Ordinal)).Select(r => r.Uri.AbsolutePath), Is.EqualTo(new[]
+        {
+            "/nacos/v1/ns/instance", "/nacos/v1/ns/instance", "/nacos/v3/client/ns/instance",
+        }), "the dialect follows the version read: trusted for its TTL, then read again (3.2+ has no v1)");
+    }
+
+    [Test]
     public async Task On_3_3_the_client_logs_in_through_the_v3_login_and_sends_the_token_on_client_calls()
     {
         var handler = FakeNacosHandler.Serving("3.3.0", (request, _) => request.RequestUri!.AbsolutePath == "/nacos/v3/auth/user/login"
