@@ -47,6 +47,9 @@ internal sealed partial class NacosLogin(NacosTransportOptions options, NacosHtt
         }
     }
 
+    /// <summary>The token held now, if it is fresh; never logs in (for the state reads that pick the login path).</summary>
+    public string? Current => _token is { } token && timeProvider.GetUtcNow() < _refreshAt ? token : null;
+
     /// <summary>Drops the token: the server refused it (restart, secret rotation), so the next call logs in again.</summary>
     public void Invalidate() => _token = null;
 
@@ -55,7 +58,7 @@ internal sealed partial class NacosLogin(NacosTransportOptions options, NacosHtt
     private async Task<string> LoginAsync(Uri node, CancellationToken cancellationToken)
     {
         var path = (await version(cancellationToken)).LoginPath;
-        var login = NacosRequest.Post(path, idempotent: true, new("username", options.Username!), new("password", options.Password ?? "")) with { Anonymous = true };
+        var login = NacosRequest.Post(path, idempotent: true, new("username", options.Username!), new("password", options.Password ?? "")) with { WithoutLogin = true };
         NacosResponse response;
         try
         {

@@ -16,10 +16,10 @@ internal sealed record NacosRequest(HttpMethod Method, string Path, IReadOnlyLis
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
-    /// Sent without a token and without logging in first: the server-state reads that tell which
+    /// Sent without logging in first (a token already held still goes along): the server-state reads that tell which
     /// login path the cluster has (they need no auth on any line: reference §8, 3.x <c>ServerStateController</c> has no <c>@Secured</c>).
     /// </summary>
-    public bool Anonymous { get; init; }
+    public bool WithoutLogin { get; init; }
 
     public bool IsRead => Method == HttpMethod.Get;
 

@@ -78,7 +78,7 @@ internal sealed partial class NacosServerVersionCache : IDisposable
         string v3Why;
         try
         {
-            var response = await transport.SendAsync(NacosRequest.Get(V3StatePath) with { Anonymous = true }, cancellationToken);
+            var response = await transport.SendAsync(NacosRequest.Get(V3StatePath) with { WithoutLogin = true }, cancellationToken);
             if (VersionIn(transport, response.Body, V3StatePath) is { } version)
             {
                 return version;
@@ -102,7 +102,7 @@ internal sealed partial class NacosServerVersionCache : IDisposable
     {
         try
         {
-            var response = await transport.SendAsync(NacosRequest.Get(V1StatePath) with { Anonymous = true }, cancellationToken);
+            var response = await transport.SendAsync(NacosRequest.Get(V1StatePath) with { WithoutLogin = true }, cancellationToken);
             return VersionIn(transport, response.Body, V1StatePath)
                 ?? throw Unknown(transport, $"{V1StatePath} answered without a version: {NacosAnswers.Truncate(response.Body)}");
         }

@@ -162,9 +162,10 @@ internal sealed partial class NacosTransport : IDisposable
     /// <summary>One node: with the token (when credentials are configured), once more with a fresh one if it was refused.</summary>
     private async Task<T> SendToOneAsync<T>(Uri node, NacosRequest request, Exchange<T> exchange, CancellationToken cancellationToken)
     {
-        if (request.Anonymous)
+        if (request.WithoutLogin)
         {
-            return await exchange(_exchange, node, request, null, cancellationToken);
+            // Never a login for these (they pick the login path), but a token held is sent as on every call.
+            return await exchange(_exchange, node, request, _login.Current, cancellationToken);
         }
 
         var token = await _login.TokenAsync(node, cancellationToken);
