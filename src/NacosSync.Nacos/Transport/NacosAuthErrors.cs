@@ -15,16 +15,23 @@ internal static class NacosAuthErrors
         var hasUser = !string.IsNullOrEmpty(options.Username);
         var hasIdentity = !string.IsNullOrEmpty(options.IdentityKey) && !string.IsNullOrEmpty(options.IdentityValue);
         var server = string.IsNullOrEmpty(refusal.ServerMessage) ? $"{refusal.StatusCode}" : $"{refusal.StatusCode}: {refusal.ServerMessage}";
+        // Why the server asks, where the line explains it (reference §8); otherwise an operator switched auth on.
+        var why = request.Kind switch
+        {
+            NacosApiKind.Client when version?.ClientApisSecuredByDefault == true => "; client-API auth is on by default since 3.3",
+            NacosApiKind.Admin or NacosApiKind.Refresh when version?.AdminApisSecuredByDefault == true => "; 3.x ships admin auth on and no default user",
+            _ => "",
+        };
         var message = (request.Kind, hasUser, hasIdentity) switch
         {
             (NacosApiKind.Client, false, _) =>
-                $"{cluster}: {nacos} requires a token for client APIs ({request}): set {cluster}:Username and Password (server said {server})",
+                $"{cluster}: {nacos} requires a token for client APIs ({request}): set {cluster}:Username and Password (server said {server}{why})",
             (NacosApiKind.Admin, false, false) =>
                 $"{cluster}: {nacos} requires an admin user's token for admin APIs ({request}): set {cluster}:Username and Password of a user with ROLE_ADMIN, "
-                + $"or {cluster}:IdentityKey and IdentityValue (the server's nacos.core.auth.server.identity.key/value) (server said {server})",
+                + $"or {cluster}:IdentityKey and IdentityValue (the server's nacos.core.auth.server.identity.key/value) (server said {server}{why})",
             (NacosApiKind.Refresh, false, false) =>
                 $"{cluster}: {nacos} requires the server identity or an admin user's token for {request}: set {cluster}:IdentityKey and IdentityValue "
-                + $"(the server's nacos.core.auth.server.identity.key/value), or Username and Password of a user with ROLE_ADMIN (server said {server})",
+                + $"(the server's nacos.core.auth.server.identity.key/value), or Username and Password of a user with ROLE_ADMIN (server said {server}{why})",
             (NacosApiKind.Client, true, _) =>
                 $"{cluster}: {nacos} refused {request} to user '{options.Username}' (server said {server}): grant that user access to the namespace, or check {cluster}:Username",
             (_, true, _) =>
