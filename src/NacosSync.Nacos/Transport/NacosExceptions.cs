@@ -13,11 +13,20 @@ internal abstract class NacosException : Exception
 internal sealed class NacosUnreachableException(string message, Exception? innerException = null)
     : NacosException(message, innerException);
 
-/// <summary>Login failed, or the server answered 401/403 even with a fresh token.</summary>
+/// <summary>
+/// Login failed, or the server answered 401/403 even with a fresh token. The message names the
+/// cluster and the credential that is missing or refused (<see cref="NacosAuthErrors"/>).
+/// </summary>
 internal sealed class NacosUnauthorizedException(string message, int statusCode, Exception? innerException = null)
     : NacosException(message, innerException)
 {
     public int StatusCode { get; } = statusCode;
+
+    /// <summary>What the server said, when it said something.</summary>
+    public string ServerMessage { get; init; } = "";
+
+    /// <summary>The login itself was refused: the credentials are wrong, not the token.</summary>
+    public bool LoginRefused { get; init; }
 }
 
 /// <summary>The server answered and refused the request; <see cref="ServerMessage"/> is what it said.</summary>

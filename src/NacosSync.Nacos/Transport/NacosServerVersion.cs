@@ -24,6 +24,26 @@ internal sealed record NacosServerVersion(int Major, int Minor, int Patch, strin
     /// </summary>
     public string PublicConfigTenant => Major >= 3 ? "public" : "";
 
+    /// <summary>
+    /// Which HTTP API the daemon speaks to this line (reference §1, §8): v1 up to 2.5; on 3.0–3.1 the v1
+    /// client APIs, and v3 admin APIs for what the v1 console and admin answer 410; on 3.2+ v3 only
+    /// (v1 and v2 are 404 there unless the optional legacy adapter is installed).
+    /// </summary>
+    public NacosHttpApi HttpApi => Major < 3 ? NacosHttpApi.V1 : Major == 3 && Minor < 2 ? NacosHttpApi.V1ClientV3Admin : NacosHttpApi.V3;
+
+    /// <summary>
+    /// The login path: <c>/v1/auth/login</c> up to 2.5, <c>/v3/auth/user/login</c> on 3.x (3.0.3's
+    /// <c>UserControllerV3</c>; 3.2+ keeps only <c>/v1/auth/users/login</c> of v1, reference §8). Both answer
+    /// <c>{accessToken, tokenTtl, globalAdmin}</c>.
+    /// </summary>
+    public string LoginPath => Major >= 3 ? "/v3/auth/user/login" : "/v1/auth/login";
+
+    /// <summary>3.x ships admin and console auth on, with no default user (reference §8): admin APIs need an admin's token or the server identity.</summary>
+    public bool AdminApisSecuredByDefault => Major >= 3;
+
+    /// <summary>3.3.0: an absent <c>nacos.core.auth.enabled</c> means true, so client APIs need a token too (reference §8).</summary>
+    public bool ClientApisSecuredByDefault => Major > 3 || (Major == 3 && Minor >= 3);
+
     /// <summary>Reads <c>2.4.3</c>, <c>3.0.3-SNAPSHOT</c>, <c>2.5</c>; false for anything that does not start with a number.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out NacosServerVersion? version)
     {
@@ -45,4 +65,17 @@ internal sealed record NacosServerVersion(int Major, int Minor, int Patch, strin
     }
 
     public override string ToString() => Text;
+}
+
+/// <summary>The HTTP dialect a version line speaks (<see cref="NacosServerVersion.HttpApi"/>).</summary>
+internal enum NacosHttpApi
+{
+    /// <summary>1.4–2.5: every call through <c>/v1/...</c>.</summary>
+    V1,
+
+    /// <summary>3.0–3.1: client calls through <c>/v1/...</c>, admin calls (410 in v1) through <c>/v3/admin/...</c>.</summary>
+    V1ClientV3Admin,
+
+    /// <summary>3.2+: <c>/v3/client/...</c> and <c>/v3/admin/...</c> only.</summary>
+    V3,
 }

@@ -4,9 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace NacosSync.Nacos.Transport;
 
 /// <summary>
-/// The server version of one cluster: read from <c>GET /v1/console/server/state</c>, or from
-/// <c>GET /v3/admin/core/state</c> where the v1 console is closed (410 on 3.0/3.1) or gone (404 on
-/// 3.2+) (reference §1, §8); trusted for <see cref="Ttl"/>, and read again sooner once the cluster
+/// The server version of one cluster: read from <c>GET /v3/admin/core/state</c> (3.x), or from
+/// <c>GET /v1/console/server/state</c> where that is 404 (1.4, 2.x) (reference §1, §8); trusted for <see cref="Ttl"/>, and read again sooner once the cluster
 /// was unreachable (<see cref="Forget"/>). One read at a time. Nothing is ever assumed: a read that
 /// fails raises <see cref="NacosVersionUnknownException"/> and is not remembered.
 /// </summary>
@@ -47,7 +46,7 @@ internal sealed partial class NacosServerVersionCache : IDisposable
             if (_lastRead?.Text != version.Text)
             {
                 LogVersion(logger, transport.Name, version.Text, _lastRead?.Text ?? "none");
-                _lastRead = version;
+                Volatile.Write(ref _lastRead, version);
             }
 
             return version;
@@ -61,62 +60,71 @@ internal sealed partial class NacosServerVersionCache : IDisposable
     /// <summary>Reads the version again at the next call: the cluster was unreachable and may have come back upgraded.</summary>
     public void Forget() => Volatile.Write(ref _known, null);
 
+    /// <summary>The last version read, fresh or not, without reading; null before the first read. For error messages only.</summary>
+    public NacosServerVersion? LastRead => Volatile.Read(ref _lastRead);
+
     public void Dispose() => _readLock.Dispose();
 
     private NacosServerVersion? Fresh(TimeProvider timeProvider) =>
         Volatile.Read(ref _known) is { } known && timeProvider.GetElapsedTime(known.ReadAt) < Ttl ? known.Version : null;
 
+    /// <summary>
+    /// <c>GET /v3/admin/core/state</c> first: 3.x answers it without auth (<c>core/.../controller/v3/ServerStateController.java</c>
+    /// has no <c>@Secured</c>, 3.0.3 and later) as <c>Result {data: {version, ...}}</c>, and 3.2+ has no other.
+    /// 1.4 and 2.x have no such controller (404): then <c>GET /v1/console/server/state</c>.
+    /// </summary>
     private static async Task<NacosServerVersion> ReadAsync(NacosTransport transport, CancellationToken cancellationToken)
     {
+        string v3Why;
         try
         {
-            var response = await transport.SendAsync(NacosRequest.Get(V1StatePath), cancellationToken);
-            return VersionIn(transport, response.Body, V1StatePath)
-                ?? throw Unknown(transport, $"{V1StatePath} answered without a version: {NacosTransport.Truncate(response.Body)}");
-        }
-        catch (NacosRejectedException ex) when (ex.StatusCode is 410 or 404)
-        {
-            return await ReadV3Async(transport, v1Gone: ex.StatusCode == 410, cancellationToken);
-        }
-        catch (NacosException ex) when (ex is not NacosVersionUnknownException)
-        {
-            throw Unknown(transport, $"{V1StatePath} failed: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>3.x: the v1 console answered 410 (3.0/3.1 close it) or 404 (3.2+ removed it, or a wrong context path).</summary>
-    private static async Task<NacosServerVersion> ReadV3Async(NacosTransport transport, bool v1Gone, CancellationToken cancellationToken)
-    {
-        string why;
-        try
-        {
-            var response = await transport.SendAsync(NacosRequest.Get(V3StatePath), cancellationToken);
+            var response = await transport.SendAsync(NacosRequest.Get(V3StatePath) with { WithoutLogin = true }, cancellationToken);
             if (VersionIn(transport, response.Body, V3StatePath) is { } version)
             {
                 return version;
             }
 
-            why = $"answered without a version: {NacosTransport.Truncate(response.Body)}";
+            v3Why = $"answered without a version: {NacosAnswers.Truncate(response.Body)}";
         }
         catch (NacosException ex) when (ex is NacosRejectedException or NacosUnauthorizedException or NacosMalformedResponseException)
         {
-            why = ex.Message;
+            v3Why = ex.Message;
         }
-        catch (NacosException ex)
+        catch (NacosException ex) when (ex is not NacosVersionUnknownException)
         {
-            throw Unknown(transport, $"{V1StatePath} answered {(v1Gone ? 410 : 404)} and {V3StatePath} failed: {ex.Message}", ex);
+            throw Unknown(transport, $"{V3StatePath} failed: {ex.Message}", ex);
         }
 
-        // Only 3.0/3.1 answer 410 for the v1 console (their compatibility filter): that is proof of the 3.x line.
-        // A 404 proves nothing (a wrong ContextPath answers 404 everywhere).
-        return v1Gone
-            ? new NacosServerVersion(3, 0, 0, "3.0 (v1 console answers 410; exact version unread)")
-            : throw Unknown(transport, $"{V1StatePath} answered 404 and {V3StatePath} {why}; check Clusters:{transport.Name}:ContextPath");
+        return await ReadV1Async(transport, v3Why, cancellationToken);
+    }
+
+    private static async Task<NacosServerVersion> ReadV1Async(NacosTransport transport, string v3Why, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await transport.SendAsync(NacosRequest.Get(V1StatePath) with { WithoutLogin = true }, cancellationToken);
+            return VersionIn(transport, response.Body, V1StatePath)
+                ?? throw Unknown(transport, $"{V1StatePath} answered without a version: {NacosAnswers.Truncate(response.Body)}");
+        }
+        catch (NacosRejectedException ex) when (ex.StatusCode == 410)
+        {
+            // Only 3.0/3.1 answer 410 for the v1 console (their compatibility filter): that is proof of the 3.x line.
+            return new NacosServerVersion(3, 0, 0, "3.0 (v1 console answers 410; exact version unread)");
+        }
+        catch (NacosRejectedException ex) when (ex.StatusCode == 404)
+        {
+            // A 404 from both proves nothing (a wrong ContextPath answers 404 everywhere).
+            throw Unknown(transport, $"{V3StatePath} {v3Why}, and {V1StatePath} answered 404; check Clusters:{transport.Name}:ContextPath", ex);
+        }
+        catch (NacosException ex) when (ex is not NacosVersionUnknownException)
+        {
+            throw Unknown(transport, $"{V3StatePath} {v3Why}, and {V1StatePath} failed: {ex.Message}", ex);
+        }
     }
 
     private static NacosServerVersion? VersionIn(NacosTransport transport, string body, string path)
     {
-        using var document = NacosTransport.ParseJson(body, $"{transport.Name}: {path}");
+        using var document = NacosAnswers.ParseJson(body, $"{transport.Name}: {path}");
         var root = document.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
         {

@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -12,9 +9,10 @@ namespace NacosSync.Nacos.Transport;
 
 /// <summary>
 /// HTTP access to one Nacos cluster: several nodes with failover (a failed node is left for the
-/// next one and the healthy one remembered), login and token refresh, the server identity header,
-/// and the cluster's two resilience pipelines, <c>nacos-read</c> and <c>nacos-write</c>
-/// (<see cref="NacosPipelines"/>). Thread-safe; one per cluster.
+/// next one and the healthy one remembered), login and token refresh (<see cref="NacosLogin"/>), the
+/// server identity header, the version (<see cref="NacosServerVersionCache"/>), and the cluster's
+/// two resilience pipelines, <c>nacos-read</c> and <c>nacos-write</c> (<see cref="NacosPipelines"/>).
+/// One exchange with one node is <see cref="NacosHttpExchange"/>. Thread-safe; one per cluster.
 /// </summary>
 internal sealed partial class NacosTransport : IDisposable
 {
@@ -22,17 +20,14 @@ internal sealed partial class NacosTransport : IDisposable
     public const string WritePipelineName = NacosPipelines.Write;
 
     private readonly NacosTransportOptions _options;
-    private readonly HttpClient _httpClient;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _readPipeline;
     private readonly ResiliencePipeline _writePipeline;
-    private readonly SemaphoreSlim _loginLock = new(1, 1);
-    private readonly string _contextPath;
-    private int _preferred;
-    private volatile string? _token;
-    private DateTimeOffset _tokenRefreshAt;
+    private readonly NacosHttpExchange _exchange;
+    private readonly NacosLogin _login;
     private readonly NacosServerVersionCache _version = new();
+    private int _preferred;
 
     /// <param name="pipelines">Polly's registry (the host's); null: this transport builds its own pipelines.</param>
     public NacosTransport(NacosTransportOptions options, HttpClient httpClient, TimeProvider? timeProvider = null, ILogger? logger = null,
@@ -45,15 +40,10 @@ internal sealed partial class NacosTransport : IDisposable
         }
 
         _options = options;
-        _httpClient = httpClient;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _contextPath = "/" + options.ContextPath.Trim('/');
-        if (_contextPath == "/")
-        {
-            _contextPath = "";
-        }
-
+        _exchange = new NacosHttpExchange(options, httpClient);
+        _login = new NacosLogin(options, _exchange, _timeProvider, _logger, GetServerVersionAsync);
         _readPipeline = NacosPipelines.Get(pipelines, NacosPipelines.Read, options);
         _writePipeline = NacosPipelines.Get(pipelines, NacosPipelines.Write, options);
     }
@@ -67,11 +57,18 @@ internal sealed partial class NacosTransport : IDisposable
 
     /// <summary>Sends to the cluster: the preferred node first, then the others, with the pipeline of the request's purpose.</summary>
     public Task<NacosResponse> SendAsync(NacosRequest request, CancellationToken cancellationToken) =>
-        ExecuteAsync(request, node: null, cancellationToken);
+        ExecuteAsync(request, node: null, static (exchange, node, request, token, ct) => exchange.SendAsync(node, request, token, ct), cancellationToken);
 
     /// <summary>Sends to <paramref name="node"/> only (per-node refresh and verification); retried on that node only.</summary>
     public Task<NacosResponse> SendToNodeAsync(Uri node, NacosRequest request, CancellationToken cancellationToken) =>
-        ExecuteAsync(request, node, cancellationToken);
+        ExecuteAsync(request, node, static (exchange, node, request, token, ct) => exchange.SendAsync(node, request, token, ct), cancellationToken);
+
+    /// <summary>
+    /// Sends to the cluster like <see cref="SendAsync"/>, and hands the 2xx body to <paramref name="read"/> as
+    /// it streams in: a big answer is parsed without being held whole. A retry reads the body anew.
+    /// </summary>
+    public Task<T> SendStreamingAsync<T>(NacosRequest request, Func<Stream, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken) =>
+        ExecuteAsync(request, node: null, (exchange, node, r, token, ct) => exchange.SendAsync(node, r, token, (_, stream, _, c) => read(stream, c), ct), cancellationToken);
 
     /// <summary>
     /// The server's version (<see cref="NacosServerVersionCache"/>): read from the server state, trusted
@@ -86,25 +83,13 @@ internal sealed partial class NacosTransport : IDisposable
 
     public void Dispose()
     {
-        _loginLock.Dispose();
+        _login.Dispose();
         _version.Dispose();
     }
 
-    internal static JsonDocument ParseJson(string body, string what)
-    {
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            throw new NacosMalformedResponseException($"{what}: the answer is not JSON: {Truncate(body)}", ex);
-        }
-    }
+    private delegate Task<T> Exchange<T>(NacosHttpExchange exchange, Uri node, NacosRequest request, string? token, CancellationToken cancellationToken);
 
-    internal static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
-
-    private async Task<NacosResponse> ExecuteAsync(NacosRequest request, Uri? node, CancellationToken cancellationToken)
+    private async Task<T> ExecuteAsync<T>(NacosRequest request, Uri? node, Exchange<T> exchange, CancellationToken cancellationToken)
     {
         var pipeline = request.IsRead ? _readPipeline : _writePipeline;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -112,9 +97,9 @@ internal sealed partial class NacosTransport : IDisposable
         try
         {
             return await pipeline.ExecuteAsync(
-                static async (ctx, state) => await state.Self.SendRoundAsync(state.Request, state.Node, ctx.CancellationToken),
+                static async (ctx, state) => await state.Self.SendRoundAsync(state.Request, state.Node, state.Exchange, ctx.CancellationToken),
                 context,
-                (Self: this, Request: request, Node: node));
+                (Self: this, Request: request, Node: node, Exchange: exchange));
         }
         catch (TimeoutRejectedException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -133,11 +118,11 @@ internal sealed partial class NacosTransport : IDisposable
     }
 
     /// <summary>One attempt: the preferred node, then (for requests safe to resend) each other node once.</summary>
-    private async Task<NacosResponse> SendRoundAsync(NacosRequest request, Uri? node, CancellationToken cancellationToken)
+    private async Task<T> SendRoundAsync<T>(NacosRequest request, Uri? node, Exchange<T> exchange, CancellationToken cancellationToken)
     {
         if (node is not null)
         {
-            return await SendToOneAsync(node, request, cancellationToken);
+            return await SendToOneAsync(node, request, exchange, cancellationToken);
         }
 
         var servers = _options.Servers;
@@ -148,7 +133,7 @@ internal sealed partial class NacosTransport : IDisposable
             var index = (start + i) % servers.Count;
             try
             {
-                var response = await SendToOneAsync(servers[index], request, cancellationToken);
+                var response = await SendToOneAsync(servers[index], request, exchange, cancellationToken);
                 if (i > 0)
                 {
                     Interlocked.CompareExchange(ref _preferred, index, start);
@@ -174,192 +159,34 @@ internal sealed partial class NacosTransport : IDisposable
         request.IsRead || request.Idempotent
         || (ex is NacosUnreachableException { InnerException: HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } });
 
-    private async Task<NacosResponse> SendToOneAsync(Uri node, NacosRequest request, CancellationToken cancellationToken)
+    /// <summary>One node: with the token (when credentials are configured), once more with a fresh one if it was refused.</summary>
+    private async Task<T> SendToOneAsync<T>(Uri node, NacosRequest request, Exchange<T> exchange, CancellationToken cancellationToken)
     {
-        var token = await GetTokenAsync(node, cancellationToken);
+        if (request.WithoutLogin)
+        {
+            // Never a login for these (they pick the login path), but a token held is sent as on every call.
+            return await exchange(_exchange, node, request, _login.Current, cancellationToken);
+        }
+
+        var token = await _login.TokenAsync(node, cancellationToken);
         try
-        {
-            return await SendHttpAsync(node, request, token, cancellationToken);
-        }
-        catch (NacosUnauthorizedException) when (token is not null)
-        {
-            // The token may have been invalidated early (server restart, secret rotation): log in once more.
-            _token = null;
-            token = await GetTokenAsync(node, cancellationToken);
-            return await SendHttpAsync(node, request, token, cancellationToken);
-        }
-    }
-
-    private async ValueTask<string?> GetTokenAsync(Uri node, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(_options.Username))
-        {
-            return null;
-        }
-
-        var token = _token;
-        if (token is not null && _timeProvider.GetUtcNow() < _tokenRefreshAt)
-        {
-            return token;
-        }
-
-        await _loginLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_token is { } fresh && _timeProvider.GetUtcNow() < _tokenRefreshAt)
-            {
-                return fresh;
-            }
-
-            var login = NacosRequest.Post("/v1/auth/login", idempotent: true,
-                new("username", _options.Username), new("password", _options.Password ?? ""));
-            NacosResponse response;
-            try
-            {
-                response = await SendHttpAsync(node, login, token: null, cancellationToken);
-            }
-            catch (NacosRejectedException ex) when (ex.StatusCode is >= 400 and < 500)
-            {
-                throw LoginRefused(ex.StatusCode, ex.ServerMessage, ex);
-            }
-            catch (NacosUnauthorizedException ex)
-            {
-                // 401/403 to the login itself: the credentials, not the token.
-                throw LoginRefused(ex.StatusCode, ex.Message, ex);
-            }
-
-            using var document = ParseJson(response.Body, "login");
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("accessToken", out var accessToken) || accessToken.ValueKind != JsonValueKind.String)
-            {
-                throw new NacosMalformedResponseException($"{_options.Name}: login answer has no accessToken: {Truncate(response.Body)}");
-            }
-
-            var ttl = root.TryGetProperty("tokenTtl", out var t) && t.TryGetInt64(out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromHours(5);
-
-            // Refresh with a tenth of the lifetime left (as the Nacos clients do), so no request carries an expiring token.
-            _tokenRefreshAt = _timeProvider.GetUtcNow() + ttl - ttl / 10;
-            _token = accessToken.GetString();
-            LogLoggedIn(_logger, _options.Name, _options.Username, ttl.TotalSeconds);
-            return _token;
-        }
-        finally
-        {
-            _loginLock.Release();
-        }
-    }
-
-    private NacosUnauthorizedException LoginRefused(int status, string detail, Exception inner) => new(
-        $"{_options.Name}: login as '{_options.Username}' refused: the cluster rejected the credentials ({status}: {detail}); check Clusters:{_options.Name}:Username and Password",
-        status, inner);
-
-    private async Task<NacosResponse> SendHttpAsync(Uri node, NacosRequest request, string? token, CancellationToken cancellationToken)
-    {
-        using var message = BuildMessage(node, request, token);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(request.Timeout ?? _options.RequestTimeout);
-        HttpResponseMessage response;
-        string body;
-        try
-        {
-            response = await _httpClient.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            body = await response.Content.ReadAsStringAsync(timeout.Token);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new NacosUnreachableException($"{_options.Name}: {request} to {node} timed out after {(request.Timeout ?? _options.RequestTimeout).TotalSeconds:0.#} s", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new NacosUnreachableException($"{_options.Name}: {request} to {node} failed: {ex.Message}", ex);
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            if (response.IsSuccessStatusCode)
-            {
-                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                foreach (var header in response.Headers.Concat(response.Content.Headers))
-                {
-                    headers[header.Key] = string.Join(",", header.Value);
-                }
-
-                return new NacosResponse(response.StatusCode, body, node, headers);
-            }
-
-            var serverMessage = ServerMessage(body);
-            if (status is 401 or 403)
-            {
-                throw new NacosUnauthorizedException($"{_options.Name}: {request} to {node} answered {status}: {serverMessage}", status);
-            }
-
-            throw new NacosRejectedException($"{_options.Name}: {request} to {node} answered {status}: {serverMessage}", status, serverMessage);
-        }
-    }
-
-    private HttpRequestMessage BuildMessage(Uri node, NacosRequest request, string? token)
-    {
-        var inQuery = request.Method == HttpMethod.Get || request.Method == HttpMethod.Delete;
-        var url = new StringBuilder(128).Append(node.GetLeftPart(UriPartial.Authority)).Append(_contextPath).Append(request.Path);
-        var separator = '?';
-        if (inQuery)
-        {
-            foreach (var (key, value) in request.Parameters)
-            {
-                url.Append(separator).Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-                separator = '&';
-            }
-        }
-
-        if (token is not null)
-        {
-            url.Append(separator).Append("accessToken=").Append(Uri.EscapeDataString(token));
-        }
-
-        var message = new HttpRequestMessage(request.Method, url.ToString());
-        if (!inQuery)
-        {
-            message.Content = new FormUrlEncodedContent(request.Parameters);
-        }
-
-        if (!string.IsNullOrEmpty(_options.IdentityKey) && !string.IsNullOrEmpty(_options.IdentityValue))
-        {
-            message.Headers.TryAddWithoutValidation(_options.IdentityKey, _options.IdentityValue);
-        }
-
-        foreach (var (key, value) in request.Headers)
-        {
-            message.Headers.TryAddWithoutValidation(key, value);
-        }
-
-        return message;
-    }
-
-    /// <summary>The message of an error answer: JSON <c>message</c>/<c>errMsg</c>, else the text.</summary>
-    internal static string ServerMessage(string body)
-    {
-        var text = body.Trim();
-        if (text.StartsWith('{'))
         {
             try
             {
-                using var document = JsonDocument.Parse(text);
-                foreach (var name in (ReadOnlySpan<string>)["message", "errMsg", "error"])
-                {
-                    if (document.RootElement.TryGetProperty(name, out var m) && m.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(m.GetString()))
-                    {
-                        return m.GetString()!;
-                    }
-                }
+                return await exchange(_exchange, node, request, token, cancellationToken);
             }
-            catch (JsonException)
+            catch (NacosUnauthorizedException ex) when (token is not null && !ex.LoginRefused)
             {
-                // Not JSON after all: use the text.
+                // The token may have been invalidated early (server restart, secret rotation): log in once more.
+                _login.Invalidate();
+                token = await _login.TokenAsync(node, cancellationToken);
+                return await exchange(_exchange, node, request, token, cancellationToken);
             }
         }
-
-        return Truncate(text);
+        catch (NacosUnauthorizedException ex) when (!ex.LoginRefused)
+        {
+            throw NacosAuthErrors.Refused(_options, _version.LastRead, request, ex);
+        }
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Nacos cluster {Cluster}: node {Node} failed {Request}: {Error}")]
@@ -367,7 +194,4 @@ internal sealed partial class NacosTransport : IDisposable
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Nacos cluster {Cluster}: failed over from {From} to {To}")]
     private static partial void LogFailover(ILogger logger, string cluster, Uri from, Uri to);
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Nacos cluster {Cluster}: logged in as {User}, token valid {TtlSeconds} s")]
-    private static partial void LogLoggedIn(ILogger logger, string cluster, string user, double ttlSeconds);
 }

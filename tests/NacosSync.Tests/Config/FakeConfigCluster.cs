@@ -80,7 +80,7 @@ internal sealed class FakeConfigCluster : HttpMessageHandler
             Calls.Add((node, path));
         }
 
-        if (Hanging.Contains(node) && path != "/nacos/v1/core/cluster/nodes" && path != "/nacos/v1/console/server/state")
+        if (Hanging.Contains(node) && path != "/nacos/v1/core/cluster/nodes" && path != "/nacos/v1/console/server/state" && path != "/nacos/v3/admin/core/state")
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }

@@ -21,7 +21,7 @@ internal sealed class NacosConfigClientTests
         var a = new ConfigKey("", "G", "a");
         var b = new ConfigKey("dev", "G", "b");
         var c = new ConfigKey("public", "G", "c");
-        using var headerForm = new FakeNacosHandler((_, _) =>
+        using var headerForm = FakeNacosHandler.Serving("2.4.3", (_, _) =>
         {
             // Reference §2: a client below Client-Version 2.0.4 gets the answer in this header, the body empty.
             var response = FakeNacosHandler.Text(HttpStatusCode.OK, "");
@@ -29,7 +29,7 @@ internal sealed class NacosConfigClientTests
             response.Headers.TryAddWithoutValidation("Probe-Modify-Response", "a:G;b:G;");
             return response;
         });
-        using var bodyForm = new FakeNacosHandler((_, _) => FakeNacosHandler.Text(HttpStatusCode.OK, "c%02G%02public%01\n"));
+        using var bodyForm = FakeNacosHandler.Serving("2.4.3", (_, _) => FakeNacosHandler.Text(HttpStatusCode.OK, "c%02G%02public%01\n"));
 
         var fromHeader = await Client(headerForm).StaleOnNodeAsync(Node, [(a, "x"), (b, "y"), (c, "z")], CancellationToken.None);
         var fromBody = await Client(bodyForm).StaleOnNodeAsync(Node, [(a, "x"), (b, "y"), (c, "z")], CancellationToken.None);
@@ -47,7 +47,7 @@ internal sealed class NacosConfigClientTests
     [Test]
     public async Task A_search_page_that_comes_back_short_before_total_count_is_a_partial_read_not_the_end()
     {
-        using var handler = new FakeNacosHandler((request, _) => FakeNacosHandler.Text(HttpStatusCode.OK, request.RequestUri!.Query.Contains("pageNo=1", StringComparison.Ordinal)
+        using var handler = FakeNacosHandler.Serving("2.4.3", (request, _) => FakeNacosHandler.Text(HttpStatusCode.OK, request.RequestUri!.Query.Contains("pageNo=1", StringComparison.Ordinal)
             ? """{"totalCount":5,"pageNumber":1,"pagesAvailable":3,"pageItems":[{"dataId":"a","group":"G","content":"1"},{"dataId":"b","group":"G","content":"2"}]}"""
             : """{"totalCount":5,"pageNumber":2,"pagesAvailable":3,"pageItems":[{"dataId":"c","group":"G","content":"3"}]}"""));
         var read = new List<string>();
@@ -70,7 +70,7 @@ internal sealed class NacosConfigClientTests
     [Test]
     public async Task A_search_streams_every_page_until_total_count()
     {
-        using var handler = new FakeNacosHandler((request, _) => FakeNacosHandler.Text(HttpStatusCode.OK, request.RequestUri!.Query.Contains("pageNo=1", StringComparison.Ordinal)
+        using var handler = FakeNacosHandler.Serving("2.4.3", (request, _) => FakeNacosHandler.Text(HttpStatusCode.OK, request.RequestUri!.Query.Contains("pageNo=1", StringComparison.Ordinal)
             ? """{"totalCount":3,"pageItems":[{"dataId":"a","group":"G","content":"1"},{"dataId":"b","group":"G","content":"2"}]}"""
             : """{"totalCount":3,"pageItems":[{"dataId":"c","group":"G","content":"3"}]}"""));
         var read = new List<string>();

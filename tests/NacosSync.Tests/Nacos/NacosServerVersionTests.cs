@@ -18,7 +18,8 @@ internal sealed class NacosServerVersionTests
     private static HttpResponseMessage State(string version) =>
         FakeNacosHandler.Text(HttpStatusCode.OK, $"{{\"version\":\"{version}\",\"standalone_mode\":\"cluster\"}}");
 
-    private static int StateReads(FakeNacosHandler handler) => handler.Requests.Count(r => r.Uri.AbsolutePath == V1State);
+    /// <summary>Reads of the version: the v3 state and, where that is 404, the v1 state, one pair per read at most.</summary>
+    private static int StateReads(FakeNacosHandler handler) => handler.Requests.Count(r => r.Uri.AbsolutePath is V1State or V3State);
 
     [Test]
     public async Task The_version_is_read_again_once_it_is_older_than_five_minutes()
@@ -96,7 +97,8 @@ internal sealed class NacosServerVersionTests
 
         Assert.ThrowsAsync<NacosVersionUnknownException>(() => transport.GetServerVersionAsync(CancellationToken.None),
             "404 on /v1/console/server/state and /v3/admin/core/state is no proof of 3.x");
-        Assert.That(handler.Requests.Select(r => r.Uri.AbsolutePath), Is.EqualTo(new[] { V1State, V3State }), "both endpoints were asked");
+        Assert.That(handler.Requests.Select(r => r.Uri.AbsolutePath), Is.EqualTo(new[] { V3State, V1State }),
+            "both endpoints were asked, v3 first: on 3.2+ the v1 one is 404 (reference §8)");
     }
 
     [Test]

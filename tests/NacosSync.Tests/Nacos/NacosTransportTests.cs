@@ -35,7 +35,7 @@ public sealed class NacosTransportTests
     public async Task Login_token_is_sent_as_accessToken_and_a_403_logs_in_once_more()
     {
         var logins = 0;
-        var handler = new FakeNacosHandler((request, _) =>
+        var handler = FakeNacosHandler.Serving("2.4.3", (request, _) =>
         {
             if (request.RequestUri!.AbsolutePath == "/nacos/v1/auth/login")
             {

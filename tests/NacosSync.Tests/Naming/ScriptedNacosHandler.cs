@@ -3,9 +3,16 @@ using System.Net;
 
 namespace NacosSync.Tests.Naming;
 
-/// <summary>An in-memory HTTP handler whose answers may wait (a hung node, a beat held in flight); records requests and signals each one by host.</summary>
+/// <summary>
+/// An in-memory HTTP handler whose answers may wait (a hung node, a beat held in flight); records requests and signals each one by host.
+/// The server-state reads the client makes before it picks its dialect are answered here, as a <see cref="Version"/> server
+/// (v3 state 404, v1 state with the version), and neither recorded nor signalled: the scripts are about naming calls.
+/// </summary>
 internal sealed class ScriptedNacosHandler(Func<HttpRequestMessage, string, CancellationToken, Task<HttpResponseMessage>> respond) : HttpMessageHandler
 {
+    /// <summary>The version the state endpoints report. Default 2.4.3.</summary>
+    public string Version { get; set; } = "2.4.3";
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _arrivals = new(StringComparer.Ordinal);
 
     public ConcurrentQueue<(HttpMethod Method, Uri Uri, string Body)> Requests { get; } = new();
@@ -22,6 +29,14 @@ internal sealed class ScriptedNacosHandler(Func<HttpRequestMessage, string, Canc
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        switch (request.RequestUri!.AbsolutePath)
+        {
+            case "/nacos/v3/admin/core/state":
+                return Text(HttpStatusCode.NotFound, "{\"status\":404,\"error\":\"Not Found\"}");
+            case "/nacos/v1/console/server/state":
+                return Text(HttpStatusCode.OK, $"{{\"version\":\"{Version}\",\"standalone_mode\":\"cluster\"}}");
+        }
+
         var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
         Requests.Enqueue((request.Method, request.RequestUri!, body));
         _arrivals.GetOrAdd(request.RequestUri!.Host, _ => new SemaphoreSlim(0)).Release();
