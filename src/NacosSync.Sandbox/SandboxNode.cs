@@ -32,6 +32,7 @@ public sealed class SandboxNode : IAsyncDisposable
         Port = port;
         Cache = new ConfigCache();
         Listeners = new ConfigListeners(Cache);
+        Grpc = new Grpc.SandboxGrpcServer(this);
     }
 
     /// <summary>Position in <see cref="SandboxCluster.Nodes"/>.</summary>
@@ -49,6 +50,18 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
 
+    /// <summary>The gRPC connection fault switch for this node (drop all connections, stall).</summary>
+    public SandboxConnectionFaults ConnectionFaults => Grpc.Faults;
+
+    /// <summary>The gRPC port (HTTP port + 1000 unless the options give one; 0 before the first start and on 1.4).</summary>
+    public int GrpcPort => Grpc.Port;
+
+    /// <summary><c>host:grpcPort</c>, or null when the profile has no gRPC (1.4).</summary>
+    public string? GrpcAddress => Grpc.Profile.Serves ? $"{Cluster.Options.Host}:{GrpcPort}" : null;
+
+    /// <summary>Number of set-up gRPC connections on this node.</summary>
+    public int GrpcConnectionCount => Grpc.Connections.Count;
+
     /// <summary>True while the node accepts requests.</summary>
     public bool IsRunning => _app is not null;
 
@@ -63,6 +76,8 @@ public sealed class SandboxNode : IAsyncDisposable
     internal ConfigCache Cache { get; }
 
     internal ConfigListeners Listeners { get; }
+
+    internal Grpc.SandboxGrpcServer Grpc { get; }
 
     /// <summary>Completes when the last <c>localCache</c> refresh this node accepted has finished.</summary>
     public Task WhenLocalCacheRefreshedAsync() => Volatile.Read(ref _localCacheRefresh);
@@ -79,11 +94,17 @@ public sealed class SandboxNode : IAsyncDisposable
             }
 
             await LoadCacheAsync(ct);
+            if (Port == 0)
+            {
+                Port = Grpc.PickHttpPort(Cluster.Options.Host);
+            }
+
             var app = Build();
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             Port = new Uri(address).Port;
             _app = app;
+            await Grpc.StartAsync(Port, ct);
             SandboxLog.NodeStarted(Cluster.Logger, Index, Address, Cluster.Traits.Version);
         }
         finally
@@ -106,6 +127,7 @@ public sealed class SandboxNode : IAsyncDisposable
             var app = _app;
             _app = null;
             Faults.Clear();
+            await Grpc.StopAsync(ct);
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));

@@ -83,6 +83,30 @@ internal sealed class SandboxAuth
         return CheckPassword(parameters["username"], parameters["password"]) ? AuthFailure.None : AuthFailure.UserNotFound;
     }
 
+    /// <summary>
+    /// Checks credentials that do not come with an HTTP request (gRPC <c>metadata.headers</c>, reference
+    /// §9): a token when given, else username and password, as NacosAuthPluginService.validateIdentity.
+    /// </summary>
+    public AuthFailure CheckCredentials(string? token, string? username, string? password)
+    {
+        if (!Enabled)
+        {
+            return AuthFailure.None;
+        }
+
+        if (!string.IsNullOrEmpty(token))
+        {
+            if (!_tokens.TryGetValue(token, out var expiry))
+            {
+                return AuthFailure.TokenInvalid;
+            }
+
+            return expiry > _clock.GetUtcNow() ? AuthFailure.None : AuthFailure.TokenExpired;
+        }
+
+        return CheckPassword(username, password) ? AuthFailure.None : AuthFailure.UserNotFound;
+    }
+
     public static string Message(AuthFailure failure) => failure switch
     {
         AuthFailure.TokenInvalid => "token invalid!",
