@@ -21,6 +21,10 @@ internal sealed class NacosRequestException : Exception
         : base(message) => ErrorCode = errorCode;
 
     public int ErrorCode { get; }
+
+    /// <summary>A NacosRuntimeException: its message is ERROR_MESSAGE_FORMAT "errCode: %d, errMsg: %s " (trailing space included).</summary>
+    public static NacosRequestException Runtime(int errorCode, string message) =>
+        new(errorCode, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"errCode: {errorCode}, errMsg: {message} "));
 }
 
 /// <summary>The handler registry (RequestHandlerRegistry) of a profile.</summary>

@@ -102,7 +102,7 @@ internal static class GrpcNamingHandlers
         if (!result.Ok)
         {
             // NacosRuntimeException(INVALID_PARAM, "Current service ... is persistent service, ...").
-            throw new NacosRequestException(NacosErrorCodes.InvalidParam, result.Error!);
+            throw NacosRequestException.Runtime(NacosErrorCodes.InvalidParam, result.Error!);
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed class NacosGrpcService
         var transport = Connections.Transport(context.GetHttpContext().Connection.Id);
         if (type == "ServerCheckRequest")
         {
-            return GrpcPayloads.Response(new ServerCheckResponse(transport?.ConnectionId ?? "", _profile.SetupAck));
+            return GrpcPayloads.Response(new ServerCheckResponse(transport?.ConnectionId ?? "", _profile.SetupAck ? true : null));
         }
 
         if (!_handlers.TryGetValue(type, out var handler))

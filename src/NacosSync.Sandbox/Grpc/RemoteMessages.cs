@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace NacosSync.Sandbox.Grpc;
 
 // The JSON bodies of the Nacos gRPC protocol, written from the Java classes in alibaba/nacos
@@ -67,8 +69,10 @@ internal static class NacosErrorCodes
 /// <summary>ServerCheckRequest.java (no fields): answered before any connection check.</summary>
 internal sealed record ServerCheckRequest;
 
-/// <summary>ServerCheckResponse.java: the id the transport gave this client's connection.</summary>
-internal sealed record ServerCheckResponse(string ConnectionId, bool SupportAbilityNegotiation) : NacosResponse;
+/// <summary>ServerCheckResponse.java: the id the transport gave this client's connection (2.3+: and supportAbilityNegotiation).</summary>
+internal sealed record ServerCheckResponse(
+    string ConnectionId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? SupportAbilityNegotiation) : NacosResponse;
 
 /// <summary>ConnectionSetupRequest.java: the first message on the bi-stream; registers the connection.</summary>
 internal sealed record ConnectionSetupRequest(

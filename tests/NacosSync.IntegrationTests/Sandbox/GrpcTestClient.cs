@@ -32,6 +32,9 @@ internal sealed class GrpcTestClient : IAsyncDisposable
 
     public string ConnectionId { get; private set; } = "";
 
+    /// <summary>The ServerCheckResponse body of the handshake.</summary>
+    public JsonObject ServerCheck { get; private set; } = [];
+
     /// <summary>Server pushes in arrival order.</summary>
     public Channel<GrpcMessage> Pushes { get; } = Channel.CreateUnbounded<GrpcMessage>();
 
@@ -53,6 +56,7 @@ internal sealed class GrpcTestClient : IAsyncDisposable
         var client = Open(node);
         var check = await client.RequestAsync("ServerCheckRequest", new JsonObject());
         Assert.That(check.Type, Is.EqualTo("ServerCheckResponse"), "the server check answers first (GrpcRequestAcceptor)");
+        client.ServerCheck = check.Body;
         client.ConnectionId = (string)check.Body["connectionId"]!;
         client._stream = client._channel.CreateCallInvoker().AsyncDuplexStreamingCall(NacosGrpcMethods.BiRequestStream, null, new CallOptions(cancellationToken: client._closing.Token));
         client._reader = client.ReadPushesAsync();

@@ -71,6 +71,58 @@ internal sealed class SandboxGrpcConnectionTests
     }
 
     [Test]
+    public async Task On_2_2_0_the_server_check_has_no_ability_negotiation_and_a_setup_needs_no_ack()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V2_2_0);
+        await using var client = await GrpcTestClient.ConnectAsync(cluster.Nodes[0], waitForSetupAck: false);
+        await Poll.UntilAsync(() => cluster.Nodes[0].GrpcConnectionCount == 1, "the set-up registers the connection");
+
+        var health = await client.RequestAsync("HealthCheckRequest", new JsonObject());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(client.ServerCheck.ContainsKey("supportAbilityNegotiation"), Is.False, "2.2.0's ServerCheckResponse has only connectionId");
+            Assert.That(health.Type, Is.EqualTo("HealthCheckResponse"), "the connection works without SetupAckRequest (added in 2.3)");
+        });
+    }
+
+    [Test]
+    public async Task A_1_4_node_serves_no_grpc()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync(profile: NacosVersionProfile.V1_4);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Nodes[0].GrpcAddress, Is.Null, "gRPC arrived with Nacos 2.0");
+            Assert.That(cluster.Nodes[0].GrpcPort, Is.Zero, "no port is bound");
+        });
+    }
+
+    [Test]
+    public async Task Stopping_a_node_drops_its_connections_and_their_instances_and_a_restart_serves_grpc_on_the_same_port()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync();
+        var node = cluster.Nodes[0];
+        var port = node.GrpcPort;
+        var client = await GrpcTestClient.ConnectAsync(node);
+        await GrpcNaming.RegisterAsync(client, "svc", "10.0.0.1", 80);
+
+        await node.StopAsync();
+        await client.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        var afterStop = cluster.Naming.AllInstances(SvcKey("svc"));
+        await client.DisposeAsync();
+        await node.StartAsync();
+        await using var again = await GrpcTestClient.ConnectAsync(node);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterStop, Is.Empty, "a dropped connection takes its instances with it (reference §9)");
+            Assert.That(node.GrpcPort, Is.EqualTo(port), "restarted on the same gRPC port");
+            Assert.That(again.ConnectionId, Is.Not.EqualTo(client.ConnectionId), "a reconnect gets a new connection id");
+        });
+    }
+
+    [Test]
     public async Task A_connection_idle_for_20_seconds_is_probed_and_dropped_with_its_instances_when_it_does_not_answer_within_5_seconds()
     {
         var clock = new FakeTimeProvider(TestTime.Start);

@@ -126,6 +126,29 @@ internal sealed class SandboxGrpcNamingTests
     }
 
     [Test]
+    public async Task Registering_into_a_persistent_service_is_refused_with_the_runtime_exception_of_the_client_operation_service()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync();
+        await using var client = await GrpcTestClient.ConnectAsync(cluster.Nodes[0]);
+        using var http = SandboxTestKit.Client(cluster.Nodes[0]);
+        await http.SendAsync(HttpMethod.Post, "/nacos/v1/ns/instance?serviceName=p&ip=10.0.0.1&port=80&ephemeral=false");
+
+        var refused = await client.RequestAsync("InstanceRequest", GrpcNaming.Base("p", new JsonObject { ["type"] = "registerInstance", ["instance"] = GrpcNaming.Instance("10.0.0.2", 80) }));
+        var unknownType = await client.RequestAsync("InstanceRequest", GrpcNaming.Base("p", new JsonObject { ["type"] = "updateInstance", ["instance"] = GrpcNaming.Instance("10.0.0.2", 80) }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.Type, Is.EqualTo("ErrorResponse"), "a thrown exception is answered by ErrorResponse.build(Throwable)");
+            Assert.That((int?)refused.Body["errorCode"], Is.EqualTo(400), "NacosException.INVALID_PARAM");
+            Assert.That((int?)refused.Body["resultCode"], Is.EqualTo(400), "ErrorResponse.build(Throwable) sets resultCode to the error code");
+            Assert.That((string?)refused.Body["message"],
+                Is.EqualTo("errCode: 400, errMsg: Current service DEFAULT_GROUP@@p is persistent service, can't register ephemeral instance. "),
+                "EphemeralClientOperationServiceImpl's text in NacosRuntimeException's ERROR_MESSAGE_FORMAT");
+            Assert.That((string?)unknownType.Body["message"], Is.EqualTo("Unsupported request type updateInstance"), "InstanceRequestHandler's NacosException text");
+        });
+    }
+
+    [Test]
     public async Task Service_list_pages_one_group_and_names_services_without_the_group()
     {
         await using var cluster = await SandboxTestKit.StartAsync();
