@@ -67,7 +67,7 @@ internal sealed class GrpcConnection
     /// <summary>Pushes sent and not answered yet, by type.</summary>
     public IReadOnlyList<string> AwaitingAck => _awaitingAck.Values.Select(v => v.Type).ToList();
 
-    /// <summary>Queues a push on the bi-stream; returns its requestId (false when the stream is closed).</summary>
+    /// <summary>Queues a push on the bi-stream under <paramref name="requestId"/>; false when the stream is closed.</summary>
     public bool Push(ServerPush push, string requestId, string serverIp, bool expectAck, DateTimeOffset now)
     {
         var payload = GrpcPayloads.Push(push with { RequestId = requestId }, serverIp);
@@ -117,23 +117,23 @@ internal sealed class GrpcConnection
     /// <paramref name="idle"/> → probe with a ClientDetectionRequest; no successful answer within
     /// <paramref name="timeout"/> → drop.
     /// </summary>
-    public DetectionStep Detect(DateTimeOffset now, TimeSpan idle, TimeSpan timeout, string probeRequestId)
+    public (DetectionStep Step, string? ProbeRequestId) Detect(DateTimeOffset now, TimeSpan idle, TimeSpan timeout, Func<string> nextRequestId)
     {
         lock (_gate)
         {
             if (_probeRequestId is not null)
             {
-                return now >= _probeDeadline ? DetectionStep.Drop : DetectionStep.None;
+                return (now >= _probeDeadline ? DetectionStep.Drop : DetectionStep.None, null);
             }
 
             if (now - _lastActive < idle)
             {
-                return DetectionStep.None;
+                return (DetectionStep.None, null);
             }
 
-            _probeRequestId = probeRequestId;
+            _probeRequestId = nextRequestId();
             _probeDeadline = now + timeout;
-            return DetectionStep.Probe;
+            return (DetectionStep.Probe, _probeRequestId);
         }
     }
 

@@ -96,9 +96,10 @@ internal sealed class GrpcConnections
     /// <summary>Sends a push on the connection's bi-stream with the next push id (PushAckIdGenerator).</summary>
     public bool Push(GrpcConnection connection, ServerPush push, bool expectAck = true)
     {
-        var requestId = Interlocked.Increment(ref _pushIds).ToString(CultureInfo.InvariantCulture);
-        return connection.Push(push, requestId, _node.Cluster.Options.Host, expectAck, Clock.GetUtcNow());
+        return connection.Push(push, NextPushId(), _node.Cluster.Options.Host, expectAck, Clock.GetUtcNow());
     }
+
+    private string NextPushId() => Interlocked.Increment(ref _pushIds).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>One maintenance pass of the ejector: probe idle connections, drop those that did not answer.</summary>
     public void DetectIdle()
@@ -112,11 +113,11 @@ internal sealed class GrpcConnections
         foreach (var connection in _connections.Values)
         {
             connection.ForgetUnanswered(now, DetectionTimeout);
-            var requestId = Interlocked.Increment(ref _pushIds).ToString(CultureInfo.InvariantCulture);
-            switch (connection.Detect(now, IdleBeforeDetection, DetectionTimeout, requestId))
+            var (step, probeRequestId) = connection.Detect(now, IdleBeforeDetection, DetectionTimeout, NextPushId);
+            switch (step)
             {
                 case DetectionStep.Probe:
-                    connection.Push(new ClientDetectionRequest(), requestId, _node.Cluster.Options.Host, true, now);
+                    connection.Push(new ClientDetectionRequest(), probeRequestId!, _node.Cluster.Options.Host, true, now);
                     break;
                 case DetectionStep.Drop:
                     SandboxGrpcLog.ConnectionEjected(_node.Cluster.Logger, _node.Index, connection.Id);

@@ -27,8 +27,15 @@ internal sealed class GrpcTestClient : IAsyncDisposable
     private AsyncDuplexStreamingCall<Payload, Payload>? _stream;
     private Task _reader = Task.CompletedTask;
 
+    // One HTTP/2 connection per channel, as grpc-java's ManagedChannel: the server knows a request's
+    // connection by its transport, so a unary call on a second connection would be "unregistered".
     private GrpcTestClient(string address) =>
-        _channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions { MaxReceiveMessageSize = 10 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 10 * 1024 * 1024,
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false },
+            DisposeHttpClient = true,
+        });
 
     public string ConnectionId { get; private set; } = "";
 
