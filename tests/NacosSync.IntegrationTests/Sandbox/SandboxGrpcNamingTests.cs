@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NacosSync.IntegrationTests.Infrastructure;
 
 namespace NacosSync.IntegrationTests.Sandbox;
 
@@ -145,6 +146,38 @@ internal sealed class SandboxGrpcNamingTests
                 Is.EqualTo("errCode: 400, errMsg: Current service DEFAULT_GROUP@@p is persistent service, can't register ephemeral instance. "),
                 "EphemeralClientOperationServiceImpl's text in NacosRuntimeException's ERROR_MESSAGE_FORMAT");
             Assert.That((string?)unknownType.Body["message"], Is.EqualTo("Unsupported request type updateInstance"), "InstanceRequestHandler's NacosException text");
+        });
+    }
+
+    [Test]
+    public async Task Connection_owned_instances_need_no_beats_and_an_http_deregister_of_their_address_leaves_them()
+    {
+        var clock = new FakeTimeProvider(TestTime.Start);
+        await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
+        await using var client = await GrpcTestClient.ConnectAsync(cluster.Nodes[0]);
+        using var http = SandboxTestKit.Client(cluster.Nodes[0]);
+        await GrpcNaming.RegisterAsync(client, "svc", "10.0.0.1", 80);
+        var connection = cluster.Nodes[0].Grpc.Connections.Find(client.ConnectionId)!;
+
+        for (var second = 0; second < 40; second += 5)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await cluster.RunMaintenanceAsync();
+            await Poll.UntilAsync(() => connection.AwaitingAck.Count == 0, "the client answered any probe");
+        }
+
+        var afterSilence = await http.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=svc");
+        var httpDeregister = await http.SendAsync(HttpMethod.Delete, "/nacos/v1/ns/instance?serviceName=svc&ip=10.0.0.1&port=80");
+        var afterHttpDeregister = await http.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=svc");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(GrpcNaming.Hosts(afterSilence), Is.EqualTo(new[] { "10.0.0.1:80" }),
+                "40 s without beats: a connection-based client is held by its connection, not by the 15 s / 30 s beat timeouts (reference §9)");
+            Assert.That((bool?)afterSilence["hosts"]![0]!["healthy"], Is.True, "and stays healthy");
+            Assert.That(httpDeregister.Status, Is.EqualTo(200), "HTTP deregister answers ok");
+            Assert.That(GrpcNaming.Hosts(afterHttpDeregister), Is.EqualTo(new[] { "10.0.0.1:80" }),
+                "an HTTP deregister addresses the ip:port client, not the connection's instance");
         });
     }
 
