@@ -62,6 +62,9 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>Number of set-up gRPC connections on this node.</summary>
     public int GrpcConnectionCount => Grpc.Connections.Count;
 
+    /// <summary>Server pushes on this node's connections not answered yet (each push expects a response with its requestId).</summary>
+    public int GrpcPushesAwaitingAnswer => Grpc.Connections.All.Sum(c => c.AwaitingAck.Count);
+
     /// <summary>True while the node accepts requests.</summary>
     public bool IsRunning => _app is not null;
 

@@ -149,7 +149,27 @@ internal sealed class SandboxGrpcServer
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(_node.Cluster.Options.Host), port, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // grpc-java (the Nacos server) does not cap concurrent calls per connection; Kestrel's default is 100.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 100_000;
+            Listen(kestrel, port);
+        });
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = MaxMessageBytes;
+            options.MaxSendMessageSize = MaxMessageBytes;
+        });
+        builder.Services.AddSingleton(new NacosGrpcService(_node, Profile));
+        builder.Services.AddSingleton<IServiceMethodProvider<NacosGrpcService>, NacosGrpcMethodProvider>();
+        var app = builder.Build();
+        app.MapGrpcService<NacosGrpcService>();
+        return app;
+    }
+
+    /// <summary>HTTP/2 without TLS; a connection middleware names each transport as AddressTransportFilter does.</summary>
+    private void Listen(KestrelServerOptions kestrel, int port) =>
+        kestrel.Listen(IPAddress.Parse(_node.Cluster.Options.Host), port, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
             listen.Use(next => async connection =>
@@ -164,18 +184,7 @@ internal sealed class SandboxGrpcServer
                     Connections.OnTransportTerminated(connection.ConnectionId);
                 }
             });
-        }));
-        builder.Services.AddGrpc(options =>
-        {
-            options.MaxReceiveMessageSize = MaxMessageBytes;
-            options.MaxSendMessageSize = MaxMessageBytes;
         });
-        builder.Services.AddSingleton(new NacosGrpcService(_node, Profile));
-        builder.Services.AddSingleton<IServiceMethodProvider<NacosGrpcService>, NacosGrpcMethodProvider>();
-        var app = builder.Build();
-        app.MapGrpcService<NacosGrpcService>();
-        return app;
-    }
 
     /// <summary>Binds the two hand-declared methods (the generated service base does not compile for an rpc named <c>request</c>).</summary>
     private sealed class NacosGrpcMethodProvider : IServiceMethodProvider<NacosGrpcService>

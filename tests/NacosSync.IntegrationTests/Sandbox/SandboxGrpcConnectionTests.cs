@@ -137,7 +137,11 @@ internal sealed class SandboxGrpcConnectionTests
         clock.Advance(TimeSpan.FromSeconds(1));
         await cluster.RunMaintenanceAsync();
         var probe = await silent.NextPushAsync();
-        clock.Advance(TimeSpan.FromSeconds(5));
+        var awaiting = cluster.Nodes[0].GrpcPushesAwaitingAnswer;
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await cluster.RunMaintenanceAsync();
+        var before5s = cluster.Nodes[0].GrpcConnectionCount;
+        clock.Advance(TimeSpan.FromSeconds(1));
         await cluster.RunMaintenanceAsync();
         await silent.Closed.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -147,6 +151,8 @@ internal sealed class SandboxGrpcConnectionTests
             Assert.That(probe.Type, Is.EqualTo("ClientDetectionRequest"), "NacosRuntimeConnectionEjector probes an idle connection");
             Assert.That((string?)probe.Body["requestId"], Is.Not.Empty, "every push carries a requestId for its answer");
             Assert.That((string?)probe.Body["module"], Is.EqualTo("internal"), "ClientDetectionRequest.getModule");
+            Assert.That(awaiting, Is.EqualTo(1), "the probe awaits an answer with its requestId");
+            Assert.That(before5s, Is.EqualTo(1), "4 s after the probe the connection is still given time (5 s callback timeout)");
             Assert.That(cluster.Nodes[0].GrpcConnectionCount, Is.Zero, "no answer within 5 s: unregistered");
             Assert.That(cluster.Naming.AllInstances(SvcKey("svc")), Is.Empty, "the connection's instances vanish with it");
         });
@@ -162,8 +168,7 @@ internal sealed class SandboxGrpcConnectionTests
         clock.Advance(TimeSpan.FromSeconds(20));
         await cluster.RunMaintenanceAsync();
         var probe = await client.NextPushAsync();
-        var connection = cluster.Nodes[0].Grpc.Connections.Find(client.ConnectionId)!;
-        await Poll.UntilAsync(() => connection.AwaitingAck.Count == 0, "the answer reaches the server");
+        await Poll.UntilAsync(() => cluster.Nodes[0].GrpcPushesAwaitingAnswer == 0, "the answer reaches the server");
         clock.Advance(TimeSpan.FromSeconds(5));
         await cluster.RunMaintenanceAsync();
 

@@ -157,13 +157,12 @@ internal sealed class SandboxGrpcNamingTests
         await using var client = await GrpcTestClient.ConnectAsync(cluster.Nodes[0]);
         using var http = SandboxTestKit.Client(cluster.Nodes[0]);
         await GrpcNaming.RegisterAsync(client, "svc", "10.0.0.1", 80);
-        var connection = cluster.Nodes[0].Grpc.Connections.Find(client.ConnectionId)!;
 
         for (var second = 0; second < 40; second += 5)
         {
             clock.Advance(TimeSpan.FromSeconds(5));
             await cluster.RunMaintenanceAsync();
-            await Poll.UntilAsync(() => connection.AwaitingAck.Count == 0, "the client answered any probe");
+            await Poll.UntilAsync(() => cluster.Nodes[0].GrpcPushesAwaitingAnswer == 0, "the client answered any probe");
         }
 
         var afterSilence = await http.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=svc");
