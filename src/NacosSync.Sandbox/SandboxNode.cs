@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -97,17 +98,36 @@ public sealed class SandboxNode : IAsyncDisposable
             }
 
             await LoadCacheAsync(ct);
-            if (Port == 0)
+            var pickPorts = Port == 0;
+            for (var attempt = 1; _app is null; attempt++)
             {
-                Port = Grpc.PickHttpPort(Cluster.Options.Host);
+                if (pickPorts)
+                {
+                    // An HTTP port whose +1000 is free for gRPC (0 when the options give the gRPC port).
+                    Port = Grpc.PickHttpPort(Cluster.Options.Host);
+                }
+
+                var app = Build();
+                try
+                {
+                    await app.StartAsync(ct);
+                    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                    Port = new Uri(address).Port;
+                    await Grpc.StartAsync(Port, ct);
+                    _app = app;
+                }
+                catch (IOException exception) when (pickPorts && attempt < 5 && exception.InnerException is AddressInUseException)
+                {
+                    // Someone took a port of the picked pair between the pick and the bind: pick again.
+                    await app.DisposeAsync();
+                }
+                catch
+                {
+                    await app.DisposeAsync();
+                    throw;
+                }
             }
 
-            var app = Build();
-            await app.StartAsync(ct);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            Port = new Uri(address).Port;
-            _app = app;
-            await Grpc.StartAsync(Port, ct);
             SandboxLog.NodeStarted(Cluster.Logger, Index, Address, Cluster.Traits.Version);
         }
         finally

@@ -29,6 +29,18 @@ internal sealed class SandboxGrpcConnectionTests
     }
 
     [Test]
+    public void A_taken_grpc_port_fails_the_start_and_names_the_port()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var failure = Assert.ThrowsAsync<IOException>(() => SandboxTestKit.StartAsync(configure: o => o.GrpcPorts = [taken]));
+
+        Assert.That(failure!.Message, Does.Contain(taken.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the error names the port that could not be bound");
+    }
+
+    [Test]
     public async Task Server_check_answers_the_transport_connection_id_and_a_request_before_setup_is_refused_as_unregistered()
     {
         await using var cluster = await SandboxTestKit.StartAsync();
