@@ -98,11 +98,21 @@ internal static class GrpcNamingHandlers
 
     private static void Write(GrpcCall call, ServiceKey service, IReadOnlyList<RegisterRequest> instances, bool batch)
     {
-        var result = call.Node.Cluster.Naming.ReplaceConnectionInstances(call.Connection.Id, service, instances, batch);
+        var naming = call.Node.Cluster.Naming;
+        var result = naming.ReplaceConnectionInstances(call.Connection.Id, service, instances, batch);
         if (!result.Ok)
         {
             // NacosRuntimeException(INVALID_PARAM, "Current service ... is persistent service, ...").
             throw NacosRequestException.Runtime(NacosErrorCodes.InvalidParam, result.Error!);
+        }
+
+        // The connection may have been unregistered while this request ran (unregister removes it from the
+        // registry before removing its instances): take back what was just written, as checkClientIsLegal refuses.
+        if (call.Node.Grpc.Connections.Find(call.Connection.Id) is null)
+        {
+            naming.RemoveConnection(call.Connection.Id);
+            throw NacosRequestException.Runtime(NacosErrorCodes.ClientDisconnect,
+                $"Client [{call.Connection.Id}] connection already disconnect, can't register ephemeral instance.");
         }
     }
 

@@ -61,6 +61,7 @@ internal static class NacosErrorCodes
     public const int InvalidServerStatus = 300;
     public const int UnRegister = 301;
     public const int NoHandler = 302;
+    public const int ClientDisconnect = -401;
 
     /// <summary>ConfigQueryResponse.CONFIG_NOT_FOUND.</summary>
     public const int ConfigNotFound = 300;

@@ -181,6 +181,36 @@ internal sealed class SandboxGrpcNamingTests
     }
 
     [Test]
+    public async Task A_register_that_races_the_connection_drop_leaves_no_instance_behind()
+    {
+        await using var cluster = await SandboxTestKit.StartAsync();
+        var node = cluster.Nodes[0];
+        await using var client = await GrpcTestClient.ConnectAsync(node);
+        var connection = node.Grpc.Connections.Find(client.ConnectionId)!;
+        var handler = NacosSync.Sandbox.Grpc.GrpcHandlers.For(node.Grpc.Profile)["InstanceRequest"];
+        var payload = new NacosSync.Nacos.Protocol.Payload
+        {
+            Metadata = new NacosSync.Nacos.Protocol.Metadata { Type = "InstanceRequest" },
+            Body = new Google.Protobuf.WellKnownTypes.Any
+            {
+                Value = Google.Protobuf.ByteString.CopyFromUtf8(GrpcNaming.Base("svc", new JsonObject { ["type"] = "registerInstance", ["instance"] = GrpcNaming.Instance("10.0.0.1", 80) }).ToJsonString()),
+            },
+        };
+
+        // The request found its connection, then the connection was unregistered before the write.
+        node.Grpc.Connections.Unregister(connection.Id);
+        var refused = Assert.ThrowsAsync<NacosSync.Sandbox.Grpc.NacosRequestException>(() =>
+            handler.Handle(new NacosSync.Sandbox.Grpc.GrpcCall(node, connection, payload, new Dictionary<string, string>(), CancellationToken.None)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Naming.AllInstances(NacosSync.Sandbox.Naming.ServiceKey.From("public", "svc", null)), Is.Empty,
+                "an instance written for a connection already gone would never expire");
+            Assert.That(refused!.ErrorCode, Is.EqualTo(-401), "NacosException.CLIENT_DISCONNECT (EphemeralClientOperationServiceImpl.checkClientIsLegal)");
+        });
+    }
+
+    [Test]
     public async Task Service_list_pages_one_group_and_names_services_without_the_group()
     {
         await using var cluster = await SandboxTestKit.StartAsync();
