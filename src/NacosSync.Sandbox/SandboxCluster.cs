@@ -96,8 +96,9 @@ public sealed class SandboxCluster : IAsyncDisposable
 
     /// <summary>
     /// Runs one maintenance pass now, on the sandbox clock: ephemeral expiry (unhealthy after 15 s,
-    /// deleted after 30 s), empty-service removal (60 s), push subscription lapse, and each running
-    /// node's dump-change worker when its period has passed. With a fake clock, advance it and call this.
+    /// deleted after 30 s), empty-service removal (60 s), push subscription lapse, each running
+    /// node's dump-change worker when its period has passed, and gRPC idle detection (probe after
+    /// 20 s idle, drop 5 s later without an answer). With a fake clock, advance it and call this.
     /// </summary>
     public async Task RunMaintenanceAsync(CancellationToken ct = default)
     {
@@ -109,6 +110,7 @@ public sealed class SandboxCluster : IAsyncDisposable
             foreach (var node in _nodes)
             {
                 await node.RunDumpChangeIfDueAsync(ct);
+                node.Grpc.Connections.DetectIdle();
             }
         }
         finally

@@ -28,6 +28,12 @@ public sealed class SandboxClusterOptions
     /// </summary>
     public IReadOnlyList<int>? ConsolePorts { get; set; }
 
+    /// <summary>
+    /// One gRPC port per node (2.x/3.x profiles); 0 or absent = HTTP port + 1000, as Nacos (with dynamic
+    /// HTTP ports the sandbox picks an HTTP port whose +1000 is free). Default: all HTTP + 1000.
+    /// </summary>
+    public IReadOnlyList<int>? GrpcPorts { get; set; }
+
     /// <summary>The address the nodes bind to and report. Default 127.0.0.1.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
@@ -114,6 +120,11 @@ public sealed class SandboxClusterOptions
         if (Ports is not null && Ports.Count != Nodes)
         {
             throw new ArgumentException($"Ports has {Ports.Count} entries for {Nodes} nodes", nameof(Ports));
+        }
+
+        if (GrpcPorts is not null && GrpcPorts.Count != Nodes)
+        {
+            throw new ArgumentException($"GrpcPorts has {GrpcPorts.Count} entries for {Nodes} nodes", nameof(GrpcPorts));
         }
 
         if (TimeScale <= 0 || double.IsNaN(TimeScale) || double.IsInfinity(TimeScale))

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -33,6 +34,7 @@ public sealed class SandboxNode : IAsyncDisposable
         Cache = new ConfigCache();
         Listeners = new ConfigListeners(Cache);
         Console = cluster.Traits.ConsolePort ? new ConsoleHost(this, consolePort) : null;
+        Grpc = new Grpc.SandboxGrpcServer(this);
     }
 
     /// <summary>Position in <see cref="SandboxCluster.Nodes"/>.</summary>
@@ -59,6 +61,21 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
 
+    /// <summary>The gRPC connection fault switch for this node (drop all connections, stall).</summary>
+    public SandboxConnectionFaults ConnectionFaults => Grpc.Faults;
+
+    /// <summary>The gRPC port (HTTP port + 1000 unless the options give one; 0 before the first start and on 1.4).</summary>
+    public int GrpcPort => Grpc.Port;
+
+    /// <summary><c>host:grpcPort</c>, or null when the profile has no gRPC (1.4).</summary>
+    public string? GrpcAddress => Grpc.Profile.Serves ? $"{Cluster.Options.Host}:{GrpcPort}" : null;
+
+    /// <summary>Number of set-up gRPC connections on this node.</summary>
+    public int GrpcConnectionCount => Grpc.Connections.Count;
+
+    /// <summary>Server pushes on this node's connections not answered yet (each push expects a response with its requestId).</summary>
+    public int GrpcPushesAwaitingAnswer => Grpc.Connections.All.Sum(c => c.AwaitingAck.Count);
+
     /// <summary>True while the node accepts requests.</summary>
     public bool IsRunning => _app is not null;
 
@@ -75,6 +92,7 @@ public sealed class SandboxNode : IAsyncDisposable
     internal ConfigListeners Listeners { get; }
 
     private ConsoleHost? Console { get; }
+    internal Grpc.SandboxGrpcServer Grpc { get; }
 
     /// <summary>Completes when the last <c>localCache</c> refresh this node accepted has finished.</summary>
     public Task WhenLocalCacheRefreshedAsync() => Volatile.Read(ref _localCacheRefresh);
@@ -91,11 +109,36 @@ public sealed class SandboxNode : IAsyncDisposable
             }
 
             await LoadCacheAsync(ct);
-            var app = Build();
-            await app.StartAsync(ct);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            Port = new Uri(address).Port;
-            _app = app;
+            var pickPorts = Port == 0;
+            for (var attempt = 1; _app is null; attempt++)
+            {
+                if (pickPorts)
+                {
+                    // An HTTP port whose +1000 is free for gRPC (0 when the options give the gRPC port).
+                    Port = Grpc.PickHttpPort(Cluster.Options.Host);
+                }
+
+                var app = Build();
+                try
+                {
+                    await app.StartAsync(ct);
+                    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                    Port = new Uri(address).Port;
+                    await Grpc.StartAsync(Port, ct);
+                    _app = app;
+                }
+                catch (IOException exception) when (pickPorts && attempt < 5 && exception.InnerException is AddressInUseException)
+                {
+                    // Someone took a port of the picked pair between the pick and the bind: pick again.
+                    await app.DisposeAsync();
+                }
+                catch
+                {
+                    await app.DisposeAsync();
+                    throw;
+                }
+            }
+
             if (Console is { } console)
             {
                 await console.StartAsync(ct);
@@ -128,6 +171,7 @@ public sealed class SandboxNode : IAsyncDisposable
                 await console.StopAsync(ct);
             }
 
+            await Grpc.StopAsync(ct);
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));

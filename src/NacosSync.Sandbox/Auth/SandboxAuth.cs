@@ -117,6 +117,39 @@ internal sealed class SandboxAuth
     }
 
     /// <summary>
+    /// Checks credentials that do not come with an HTTP request (gRPC <c>metadata.headers</c>, reference
+    /// §9): a token when given, else username and password, as NacosAuthPluginService.validateIdentity.
+    /// </summary>
+    public AuthFailure CheckCredentials(string? token, string? username, string? password)
+    {
+        // gRPC requests are client APIs: governed by nacos.core.auth.enabled (on by default from 3.3), not by admin auth.
+        if (!ClientEnabled)
+        {
+            return AuthFailure.None;
+        }
+
+        if (!string.IsNullOrEmpty(token))
+        {
+            if (!_tokens.TryGetValue(token, out var expiry))
+            {
+                return AuthFailure.TokenInvalid;
+            }
+
+            return expiry > _clock.GetUtcNow() ? AuthFailure.None : AuthFailure.TokenExpired;
+        }
+
+        return CheckPassword(username, password) ? AuthFailure.None : AuthFailure.UserNotFound;
+    }
+
+    /// <summary>The authentication manager's own text of a failure (the gRPC auth filter formats it per version).</summary>
+    public static string ShortMessage(AuthFailure failure) => failure switch
+    {
+        AuthFailure.TokenInvalid => "token invalid!",
+        AuthFailure.TokenExpired => "token expired!",
+        _ => "user not found!",
+    };
+
+    /// <summary>
     /// The 403 message. Before 3.1 the authentication manager's text; 3.1+ <c>AuthResult.format()</c> of the
     /// 401 result <c>NacosAuthPluginService.validateIdentity</c> returns ("Code: 401, Message: ....").
     /// </summary>

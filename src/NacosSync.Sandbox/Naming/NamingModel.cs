@@ -27,8 +27,11 @@ internal static class NamingDefaults
     public const string Namespace = "public";
 }
 
-/// <summary>An ip:port of one kind (1.4 keeps ephemeral and persistent instances apart).</summary>
-internal readonly record struct InstanceKey(string Ip, int Port, bool Ephemeral);
+/// <summary>
+/// An ip:port of one kind (1.4 keeps ephemeral and persistent instances apart). <paramref name="Owner"/>
+/// is the gRPC connection id of a connection-owned instance (reference §9), null for HTTP clients.
+/// </summary>
+internal readonly record struct InstanceKey(string Ip, int Port, bool Ephemeral, string? Owner = null);
 
 /// <summary>One registered instance (mutable, guarded by the store's lock).</summary>
 internal sealed class InstanceEntry
@@ -40,6 +43,9 @@ internal sealed class InstanceEntry
     public required bool Ephemeral { get; init; }
 
     public required string ClusterName { get; set; }
+
+    /// <summary>The gRPC connection holding this instance (no beats: it lives as long as the connection), null for HTTP.</summary>
+    public string? Owner { get; init; }
 
     public double Weight { get; set; } = 1;
 

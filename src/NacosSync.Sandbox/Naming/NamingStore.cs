@@ -12,10 +12,11 @@ internal readonly record struct NamingWriteResult(bool Ok, string? Error)
 /// The naming data of a sandbox cluster, shared by all its nodes (real nodes replicate it; the
 /// sandbox simply holds one copy). All methods are thread-safe; one lock guards everything.
 /// </summary>
-internal sealed class NamingStore
+internal sealed partial class NamingStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ServiceKey, ServiceEntry> _services = [];
+    private readonly Dictionary<string, HashSet<ServiceKey>> _connectionServices = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
     private readonly NacosProfileTraits _traits;
     private readonly SandboxClusterOptions _options;
@@ -327,7 +328,7 @@ internal sealed class NamingStore
                 var serviceChanged = false;
                 foreach (var (key, instance) in service.Instances.ToList())
                 {
-                    if (!instance.Ephemeral)
+                    if (!instance.Ephemeral || instance.Owner is not null)
                     {
                         continue;
                     }
