@@ -88,6 +88,9 @@ internal sealed partial class CanaryService : BackgroundService
                     {
                         unseen.Enqueue(stamp);
                     }
+
+                    // Pending from the moment it is written: a target read that hangs or retries must not hide the lag.
+                    _pendingSince[(taskName, kind)] = DateTimeOffset.FromUnixTimeMilliseconds(unseen.Peek());
                 }
 
                 var visible = await VisibleStampAsync(taskName, task, kind, cancellationToken);
