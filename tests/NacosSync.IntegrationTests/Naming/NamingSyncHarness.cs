@@ -55,11 +55,14 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, bool databases = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
-        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock, configure: o => o.AuthEnabled = auth);
+        // With databases, the clusters keep namespaces (tenant_info) as Nacos does.
+        var dbA = databases ? await MariaDbServer.CreateDatabaseAsync("nsa") : null;
+        var dbB = databases ? await MariaDbServer.CreateDatabaseAsync("nsb") : null;
+        var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => (o.AuthEnabled, o.Database) = (auth, dbA));
+        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock, configure: o => (o.AuthEnabled, o.Database) = (auth, dbB));
         var options = new NacosSyncOptions();
         options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. a.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. b.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
