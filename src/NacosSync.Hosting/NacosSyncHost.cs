@@ -11,6 +11,7 @@ using NacosSync.Engine.Canary;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Endpoints;
+using NacosSync.Hosting.HighAvailability;
 using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Hosting.Options;
@@ -49,7 +50,10 @@ public static class NacosSyncHost
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
         AddSyncServices(builder.Services, configuration);
-        builder.Services.AddSyncJobs(options);
+        var identity = ReplicaIdentity.Create(options.HighAvailability);
+        builder.Services.AddSingleton(identity);
+        var clusterDatabase = options.HighAvailability.Enabled ? new SqlDatabase(StateConnectionString(options)) : null;
+        builder.Services.AddSyncJobs(options, identity, clusterDatabase);
         builder.Services.AddSingleton<CanaryService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CanaryService>());
 
@@ -88,8 +92,7 @@ public static class NacosSyncHost
         services.AddNacosSyncOptions(configuration);
         services.AddSingleton(sp =>
         {
-            var state = sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value.State.Database;
-            return new SqlDatabase(Secrets.Read(state.ConnectionString, state.ConnectionStringFile, "State:Database:ConnectionString")!);
+            return new SqlDatabase(StateConnectionString(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value));
         });
         services.AddSingleton<StateSchemaMigrator>();
         services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
@@ -99,4 +102,7 @@ public static class NacosSyncHost
         SyncModules.Add(services);
         return services;
     }
+
+    private static string StateConnectionString(NacosSyncOptions options) =>
+        Secrets.Read(options.State.Database.ConnectionString, options.State.Database.ConnectionStringFile, "State:Database:ConnectionString")!;
 }
