@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -49,9 +50,16 @@ public static class NacosSyncHost
         // restores its persisted set from them, and before Quartz runs the first job.
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
-        AddSyncServices(builder.Services, configuration);
         var identity = ReplicaIdentity.Create(options.HighAvailability);
         builder.Services.AddSingleton(identity);
+        builder.Services.AddTaskOwnership(options, identity);
+        AddSyncServices(builder.Services, configuration);
+        if (options.HighAvailability.Enabled)
+        {
+            // After the keeper (so it stops after it gave its tasks back) and before Quartz (so it stops after the jobs did).
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskOwnership>());
+        }
+
         var clusterDatabase = options.HighAvailability.Enabled ? new SqlDatabase(StateConnectionString(options)) : null;
         builder.Services.AddSyncJobs(options, identity, clusterDatabase);
         builder.Services.AddSingleton<CanaryService>();
@@ -68,6 +76,8 @@ public static class NacosSyncHost
         _ = app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
         _ = app.Services.GetRequiredService<CanaryService>(); // its instruments exist from the first scrape
         var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
+        runMetrics.ReportOwnership(app.Services.GetRequiredService<SyncMetrics>(), app.Services.GetRequiredService<Core.State.ITaskOwnership>(),
+            [.. options.Tasks.Where(t => t.Value.Enabled).Select(t => t.Key)]);
         foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
         {
             foreach (var kind in QuartzRegistration.EnabledKinds(task))
@@ -95,7 +105,7 @@ public static class NacosSyncHost
             return new SqlDatabase(StateConnectionString(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value));
         });
         services.AddSingleton<StateSchemaMigrator>();
-        services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
+        services.TryAddSingleton<IRunStateStore, MySqlRunStateStore>(); // the daemon's fenced one when high availability is on
         services.AddNacosSyncMetrics();
         services.AddNacosPipelines();
         services.AddSingleton<SyncJobExecutor>();

@@ -154,6 +154,9 @@ public sealed class NamingSyncOptions
 
     /// <summary>Service name filter. Default: all services.</summary>
     public FilterOptions ServiceFilter { get; set; } = new();
+
+    /// <summary>The heartbeat terms ephemeral replicas declare (metadata <c>preserved.*</c>). Defaults 5 s / 30 s / 60 s.</summary>
+    public ReplicaHeartbeatOptions Heartbeat { get; set; } = new();
 }
 
 /// <summary>How config rows reach the target.</summary>

@@ -160,6 +160,7 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             }
         }
 
+        errors.AddRange(task.Naming.Heartbeat.Errors(prefix + ":Naming:Heartbeat", options.HighAvailability));
         if (!task.Naming.Enabled && !task.Config.Enabled)
         {
             errors.Add($"{prefix}: both Naming:Enabled and Config:Enabled are false; enable at least one or set Enabled to false");

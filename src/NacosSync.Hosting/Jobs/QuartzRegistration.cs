@@ -47,7 +47,8 @@ internal static class QuartzRegistration
             {
                 foreach (var kind in EnabledKinds(task))
                 {
-                    AddFullJob(q, taskName, kind, task.Schedule.FullCron);
+                    // Clustered: no start-up run per replica; each new owner of a task stores one (TriggerHandover).
+                    AddFullJob(q, taskName, kind, task.Schedule.FullCron, startRun: clusterDatabase is null);
                     AddIncrementalJob(q, taskName, kind, task.Schedule.IncrementalInterval);
                 }
             }
@@ -110,10 +111,14 @@ internal static class QuartzRegistration
         }
     }
 
-    private static void AddFullJob(IQuartzBuilder q, string taskName, SyncKind kind, string cron)
+    private static void AddFullJob(IQuartzBuilder q, string taskName, SyncKind kind, string cron, bool startRun)
     {
         var key = AddJob<FullSyncJob>(q, taskName, kind, SyncMode.Full, requestRecovery: true);
-        q.AddTrigger(t => t.ForJob(key).WithIdentity(key.Name + ".start", SyncJobData.Group).StartNow());
+        if (startRun)
+        {
+            q.AddTrigger(t => t.ForJob(key).WithIdentity(key.Name + ".start", SyncJobData.Group).StartNow());
+        }
+
         q.AddTrigger(t => t.ForJob(key).WithIdentity(key.Name + ".cron", SyncJobData.Group)
             .WithCronSchedule(cron, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
     }
