@@ -41,8 +41,10 @@ internal static class HighAvailabilityRegistration
             ],
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TaskOwnership>>()));
         services.AddSingleton<ITaskOwnership>(sp => sp.GetRequiredService<TaskOwnership>());
+        // Deferred: the ownership's handovers need the keeper, whose store is this one.
         services.AddSingleton<IRunStateStore>(sp => new FencedRunStateStore(
-            new MySqlRunStateStore(sp.GetRequiredService<SqlDatabase>(), sp.GetRequiredService<TimeProvider>()), sp.GetRequiredService<ITaskOwnership>()));
+            new MySqlRunStateStore(sp.GetRequiredService<SqlDatabase>(), sp.GetRequiredService<TimeProvider>()),
+            new DeferredOwnership(new Lazy<ITaskOwnership>(sp.GetRequiredService<TaskOwnership>))));
 
         // The keeper restores nothing at start: each task's replicas are loaded by the replica that takes the task.
         services.AddSingleton(sp => new ReplicaKeeper(
@@ -50,6 +52,16 @@ internal static class HighAvailabilityRegistration
             sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(), restoreTasks: []));
         return services;
     }
+}
+
+/// <summary>The ownership, resolved at first use: it breaks the cycle ownership → keeper → fenced store → ownership.</summary>
+internal sealed class DeferredOwnership(Lazy<ITaskOwnership> ownership) : ITaskOwnership
+{
+    public string Replica => ownership.Value.Replica;
+
+    public bool IsOwner(string task) => ownership.Value.IsOwner(task);
+
+    public Task EnsureOwnerAsync(string task, CancellationToken cancellationToken) => ownership.Value.EnsureOwnerAsync(task, cancellationToken);
 }
 
 /// <summary>A new owner's lag starts from the takeover; nothing before it is this replica's to vouch for.</summary>
