@@ -162,12 +162,15 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     {
         foreach (var task in _restoreTasks)
         {
-            await RestoreTaskAsync(task, cancellationToken);
+            await RestoreTaskAsync(task, spread: null, cancellationToken);
         }
     }
 
-    /// <summary>Loads one task's persisted replicas and schedules them, spread over one interval (at start, or when this replica takes the task over).</summary>
-    public async Task RestoreTaskAsync(string task, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads one task's persisted replicas and schedules their first beats spread over <paramref name="spread"/>
+    /// (default one interval; shorter on a takeover, when they have been silent since the old owner died).
+    /// </summary>
+    public async Task RestoreTaskAsync(string task, TimeSpan? spread, CancellationToken cancellationToken)
     {
         var restored = 0;
         foreach (var row in await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken))
@@ -177,7 +180,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                 var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
                 if (_entries.TryAdd(entry.Id, entry))
                 {
-                    _scheduler.ScheduleSpread(entry);
+                    _scheduler.ScheduleWithin(entry, spread ?? _options.Interval);
                     restored++;
                 }
             }

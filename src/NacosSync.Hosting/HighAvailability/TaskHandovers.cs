@@ -7,13 +7,17 @@ using Quartz;
 namespace NacosSync.Hosting.HighAvailability;
 
 /// <summary>
-/// First on takeover: the new owner loads the task's persisted replicas and beats them (spread over one
-/// beat interval), before any run; on loss it stops beating them and leaves the store to the new owner.
+/// First on takeover: the new owner loads the task's persisted replicas and beats them, spread over
+/// <see cref="TakeoverSpread"/> rather than a whole beat interval (they may have been silent for a lease
+/// duration already), before any run; on loss it stops beating them and leaves the store to the new owner.
 /// </summary>
 internal sealed class KeeperHandover(ReplicaKeeper keeper, IReadOnlyCollection<string> keptTasks) : ITaskHandover
 {
+    /// <summary>1 s: 2,000 replicas are 2,000 light beats in that second, at most 64 in flight per target cluster.</summary>
+    public static readonly TimeSpan TakeoverSpread = TimeSpan.FromSeconds(1);
+
     public Task AdoptAsync(string task, CancellationToken cancellationToken) =>
-        keptTasks.Contains(task) ? keeper.RestoreTaskAsync(task, cancellationToken) : Task.CompletedTask;
+        keptTasks.Contains(task) ? keeper.RestoreTaskAsync(task, TakeoverSpread, cancellationToken) : Task.CompletedTask;
 
     public void Abandon(string task) => keeper.AbandonTask(task);
 }
