@@ -162,21 +162,50 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     {
         foreach (var task in _restoreTasks)
         {
-            var restored = 0;
-            foreach (var row in await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken))
+            await RestoreTaskAsync(task, spread: null, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Loads one task's persisted replicas and schedules their first beats spread over <paramref name="spread"/>
+    /// (default one interval; shorter on a takeover, when they have been silent since the old owner died).
+    /// </summary>
+    public async Task RestoreTaskAsync(string task, TimeSpan? spread, CancellationToken cancellationToken)
+    {
+        var restored = 0;
+        foreach (var row in await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken))
+        {
+            if (ReplicaRow.TryRead(row, out var cluster, out var replica))
             {
-                if (ReplicaRow.TryRead(row, out var cluster, out var replica))
+                var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
+                if (_entries.TryAdd(entry.Id, entry))
                 {
-                    var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
-                    if (_entries.TryAdd(entry.Id, entry))
-                    {
-                        _scheduler.ScheduleSpread(entry);
-                        restored++;
-                    }
+                    _scheduler.ScheduleWithin(entry, spread ?? _options.Interval);
+                    restored++;
+                }
+            }
+        }
+
+        LogRestored(_logger, task, restored);
+    }
+
+    /// <summary>
+    /// Stops beating a task's replicas without touching the store: another replica owns the task now and
+    /// beats the persisted set (unlike <see cref="UntrackTask"/>, nothing is recorded as dropped).
+    /// </summary>
+    public void AbandonTask(string task)
+    {
+        foreach (var id in _entries.Keys.Where(i => i.Task == task))
+        {
+            if (_entries.TryRemove(id, out var entry))
+            {
+                lock (entry)
+                {
+                    entry.Forgotten = true;
                 }
             }
 
-            LogRestored(_logger, task, restored);
+            _unsaved.Discard(id);
         }
     }
 
