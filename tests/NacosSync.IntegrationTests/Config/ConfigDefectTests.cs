@@ -254,7 +254,9 @@ internal sealed class ConfigApiModeDeleteTests
     public async Task Removals_held_back_by_the_window_cap_go_ahead_in_an_incremental_run_once_the_window_has_passed()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Api);
-        h.Task.Guards.DeletionWindow = TimeSpan.FromSeconds(3);
+        // Long enough that the slices and the run "meanwhile" below fit in it on a busy machine; the history overlap is 1 s.
+        var window = TimeSpan.FromSeconds(12);
+        h.Task.Guards.DeletionWindow = window;
         // The window (default 10 min) outlasts the history overlap (default 60 s) that would otherwise show the deletes
         // again; both are shortened here in the same proportion.
         var runner = h.Runner(historyOverlap: TimeSpan.FromSeconds(1));
@@ -276,7 +278,9 @@ internal sealed class ConfigApiModeDeleteTests
         }
 
         // Per run the cap is 20 % of what is owned; per window 30 % of 400 = 120.
+        var firstRemovals = System.Diagnostics.Stopwatch.StartNew();
         Assert.That((await DeleteAndRunAsync(60)).Removed, Is.EqualTo(60), "first slice, under both caps");
+        var sinceFirstRecorded = System.Diagnostics.Stopwatch.StartNew(); // the first slice's removals were recorded just before
         Assert.That((await DeleteAndRunAsync(60)).Removed, Is.EqualTo(60), "second slice: 120 in the window, at the cap");
         var held = await DeleteAndRunAsync(30);
         Assert.That((held.Removed, held.Refused), Is.EqualTo((0L, 30L)), "the third slice would pass 120 in the window: held back");
@@ -288,7 +292,8 @@ internal sealed class ConfigApiModeDeleteTests
         var meanwhile = await h.RunAsync(SyncMode.Incremental, runner);
         Assert.That((meanwhile.Added, meanwhile.Removed), Is.EqualTo((1L, 0L)), "still inside the window: the new config is copied, nothing removed");
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.That(firstRemovals.Elapsed, Is.LessThan(window), "the run above was inside the window (else this machine is too slow for the scenario)");
+        await Task.Delay(window - sinceFirstRecorded.Elapsed + TimeSpan.FromSeconds(0.5));
         var later = await h.RunAsync(SyncMode.Incremental, runner);
         Assert.Multiple(async () =>
         {
