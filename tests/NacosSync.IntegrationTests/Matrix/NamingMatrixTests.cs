@@ -44,7 +44,9 @@ internal sealed class NamingMatrixTests(NacosVersionProfile source, NacosVersion
         });
     }
 
+    /// <summary>Needs the Engine to create missing namespaces for naming (issue 10; in progress in src/NacosSync.Engine when this was written).</summary>
     [Test]
+    [Category("NamespaceCreation")]
     public async Task A_custom_namespace_created_in_the_source_appears_in_the_target_with_its_instances()
     {
         await using var h = await StartAsync(source, targetProfile: target, withDatabase: true);
