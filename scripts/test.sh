@@ -26,6 +26,9 @@ if [ -f tests/conformance/package-lock.json ] && [ ! -d tests/conformance/node_m
   (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
+# The Helm chart: yamllint and values against values.schema.json (installs yamllint, python3-jsonschema).
+scripts/check-chart.sh >&2
+
 eval "$(scripts/mariadb.sh start)"
 trap 'scripts/mariadb.sh stop "$MARIADB_DIR" || true' EXIT
 log "MariaDB on 127.0.0.1:$MARIADB_PORT ($MARIADB_DIR)"

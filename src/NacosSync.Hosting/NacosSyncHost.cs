@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,7 @@ using NacosSync.Engine.Canary;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Endpoints;
+using NacosSync.Hosting.HighAvailability;
 using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
 using NacosSync.Hosting.Options;
@@ -48,8 +50,18 @@ public static class NacosSyncHost
         // restores its persisted set from them, and before Quartz runs the first job.
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StateSchemaService>();
+        var identity = ReplicaIdentity.Create(options.HighAvailability);
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddTaskOwnership(options, identity);
         AddSyncServices(builder.Services, configuration);
-        builder.Services.AddSyncJobs(options);
+        if (options.HighAvailability.Enabled)
+        {
+            // After the keeper (so it stops after it gave its tasks back) and before Quartz (so it stops after the jobs did).
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<TaskOwnership>());
+        }
+
+        var clusterDatabase = options.HighAvailability.Enabled ? new SqlDatabase(StateConnectionString(options)) : null;
+        builder.Services.AddSyncJobs(options, identity, clusterDatabase);
         builder.Services.AddSingleton<CanaryService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CanaryService>());
 
@@ -64,6 +76,8 @@ public static class NacosSyncHost
         _ = app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
         _ = app.Services.GetRequiredService<CanaryService>(); // its instruments exist from the first scrape
         var runMetrics = app.Services.GetRequiredService<SyncRunMetrics>();
+        runMetrics.ReportOwnership(app.Services.GetRequiredService<SyncMetrics>(), app.Services.GetRequiredService<Core.State.ITaskOwnership>(),
+            [.. options.Tasks.Where(t => t.Value.Enabled).Select(t => t.Key)]);
         foreach (var (taskName, task) in options.Tasks.Where(t => t.Value.Enabled))
         {
             foreach (var kind in QuartzRegistration.EnabledKinds(task))
@@ -88,15 +102,17 @@ public static class NacosSyncHost
         services.AddNacosSyncOptions(configuration);
         services.AddSingleton(sp =>
         {
-            var state = sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value.State.Database;
-            return new SqlDatabase(Secrets.Read(state.ConnectionString, state.ConnectionStringFile, "State:Database:ConnectionString")!);
+            return new SqlDatabase(StateConnectionString(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value));
         });
         services.AddSingleton<StateSchemaMigrator>();
-        services.AddSingleton<IRunStateStore, MySqlRunStateStore>();
+        services.TryAddSingleton<IRunStateStore, MySqlRunStateStore>(); // the daemon's fenced one when high availability is on
         services.AddNacosSyncMetrics();
         services.AddNacosPipelines();
         services.AddSingleton<SyncJobExecutor>();
         SyncModules.Add(services);
         return services;
     }
+
+    private static string StateConnectionString(NacosSyncOptions options) =>
+        Secrets.Read(options.State.Database.ConnectionString, options.State.Database.ConnectionStringFile, "State:Database:ConnectionString")!;
 }

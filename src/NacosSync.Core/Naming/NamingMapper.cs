@@ -15,6 +15,7 @@ internal sealed class NamingMapper
     private readonly NameFilter _groupFilter;
     private readonly NameFilter _serviceFilter;
     private readonly bool _ephemeral;
+    private readonly ReplicaHeartbeatOptions _heartbeat;
 
     public NamingMapper(ReplicaOwner owner, SyncTaskOptions task)
     {
@@ -25,6 +26,7 @@ internal sealed class NamingMapper
         _groupFilter = NameFilter.From(task.Naming.GroupFilter);
         _serviceFilter = NameFilter.From(task.Naming.ServiceFilter);
         _ephemeral = task.Naming.ReplicaMode == ReplicaMode.Ephemeral;
+        _heartbeat = task.Naming.Heartbeat;
     }
 
     public ReplicaOwner Owner { get; }
@@ -55,7 +57,8 @@ internal sealed class NamingMapper
         }
 
         var key = new InstanceKey(ToTarget(source.Key.Service), source.Key.Cluster, source.Key.Ip, source.Key.Port);
-        return new NamingInstance(key, source.Weight, source.Enabled, source.Healthy, _ephemeral, Owner.Stamp(source.Metadata));
+        var metadata = Owner.Stamp(source.Metadata);
+        return new NamingInstance(key, source.Weight, source.Enabled, source.Healthy, _ephemeral, _ephemeral ? ReplicaHeartbeat.Apply(metadata, _heartbeat) : metadata);
     }
 
     /// <summary>All replicas wanted for a set of source services.</summary>

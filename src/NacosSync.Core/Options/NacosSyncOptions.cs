@@ -12,11 +12,14 @@ public sealed class NacosSyncOptions
     /// <summary>Named sync tasks. At least one.</summary>
     public Dictionary<string, SyncTaskOptions> Tasks { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Where NacosSync keeps its checkpoints (and, later, Quartz's tables).</summary>
+    /// <summary>Where NacosSync keeps its checkpoints, task leases and Quartz's tables.</summary>
     public StateOptions State { get; set; } = new();
 
     /// <summary>The daemon's HTTP endpoint: health, metrics, admin.</summary>
     public EndpointOptions Endpoint { get; set; } = new();
+
+    /// <summary>Several replicas on one state database (clustered Quartz store, task leases). Default on.</summary>
+    public HighAvailabilityOptions HighAvailability { get; set; } = new();
 }
 
 /// <summary>One Nacos cluster, as a source or a target.</summary>
@@ -153,6 +156,9 @@ public sealed class NamingSyncOptions
 
     /// <summary>Service name filter. Default: all services.</summary>
     public FilterOptions ServiceFilter { get; set; } = new();
+
+    /// <summary>The heartbeat terms ephemeral replicas declare (metadata <c>preserved.*</c>). Defaults 5 s / 30 s / 60 s.</summary>
+    public ReplicaHeartbeatOptions Heartbeat { get; set; } = new();
 }
 
 /// <summary>How config rows reach the target.</summary>

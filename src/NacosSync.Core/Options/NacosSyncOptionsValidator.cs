@@ -41,6 +41,7 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
         }
 
         ValidateDatabase("State:Database", options.State.Database, required: true, errors);
+        ValidateHighAvailability(options.HighAvailability, errors);
 
         if (!Uri.TryCreate(options.Endpoint.Url, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
         {
@@ -48,6 +49,30 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateHighAvailability(HighAvailabilityOptions ha, List<string> errors)
+    {
+        if (ha.LeaseRenewInterval < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"HighAvailability:LeaseRenewInterval: {ha.LeaseRenewInterval} is too short; use at least 00:00:00.1 (default 00:00:02)");
+        }
+
+        if (ha.LeaseDuration < ha.LeaseRenewInterval * 2)
+        {
+            errors.Add($"HighAvailability:LeaseDuration: {ha.LeaseDuration} must be at least twice LeaseRenewInterval ({ha.LeaseRenewInterval}), "
+                + "so that one late renewal does not lose the lease (default 00:00:06 with 00:00:02)");
+        }
+
+        if (ha.CheckinInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"HighAvailability:CheckinInterval: {ha.CheckinInterval} is too short; use at least 00:00:01 (default 00:00:05)");
+        }
+
+        if (ha.ReplicaName is { } name && (name.Length is 0 or > 100 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            errors.Add($"HighAvailability:ReplicaName: '{name}' must be 1 to 100 characters without spaces (default: the host name)");
+        }
     }
 
     private static void ValidateCluster(string key, ClusterOptions cluster, List<string> errors)
@@ -147,6 +172,7 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             }
         }
 
+        errors.AddRange(task.Naming.Heartbeat.Errors(prefix + ":Naming:Heartbeat", options.HighAvailability));
         if (!task.Naming.Enabled && !task.Config.Enabled && !task.Auth.Enabled)
         {
             errors.Add($"{prefix}: Naming:Enabled, Config:Enabled and Auth:Enabled are all false; enable at least one or set Enabled to false");

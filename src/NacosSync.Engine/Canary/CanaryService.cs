@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Config;
 using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
+using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Telemetry;
@@ -34,8 +35,13 @@ internal sealed partial class CanaryService : BackgroundService
     private readonly Histogram<double> _latency;
     private readonly ConcurrentDictionary<(string Task, SyncKind Kind), DateTimeOffset?> _pendingSince = new();
 
-    public CanaryService(IOptions<NacosSyncOptions> options, ClusterRegistry clients, SyncMetrics metrics, TimeProvider timeProvider, ILogger<CanaryService> logger)
+    private readonly ITaskOwnership? _ownership;
+
+    /// <param name="ownership">Which tasks this replica owns: the canary of a task runs and reports on its owner only. Null: every task.</param>
+    public CanaryService(IOptions<NacosSyncOptions> options, ClusterRegistry clients, SyncMetrics metrics, TimeProvider timeProvider, ILogger<CanaryService> logger,
+        ITaskOwnership? ownership = null)
     {
+        _ownership = ownership;
         _options = options.Value;
         _clients = clients;
         _timeProvider = timeProvider;
@@ -76,10 +82,19 @@ internal sealed partial class CanaryService : BackgroundService
         var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var standby = _ownership?.IsOwner(taskName) == false;
+            if (standby)
+            {
+                // Another replica owns the task: no markers, no reads, no lag here; a takeover starts afresh.
+                unseen.Clear();
+                _pendingSince[(taskName, kind)] = null;
+                nextWrite = _timeProvider.GetUtcNow();
+            }
+
             try
             {
                 var now = _timeProvider.GetUtcNow();
-                if (now >= nextWrite)
+                if (!standby && now >= nextWrite)
                 {
                     nextWrite = now + task.Canary.Interval;
                     var stamp = now.ToUnixTimeMilliseconds();
@@ -93,7 +108,7 @@ internal sealed partial class CanaryService : BackgroundService
                     _pendingSince[(taskName, kind)] = DateTimeOffset.FromUnixTimeMilliseconds(unseen.Peek());
                 }
 
-                var visible = await VisibleStampAsync(taskName, task, kind, cancellationToken);
+                var visible = standby ? 0 : await VisibleStampAsync(taskName, task, kind, cancellationToken);
                 if (visible > lastSeen)
                 {
                     lastSeen = visible;
@@ -191,7 +206,7 @@ internal sealed partial class CanaryService : BackgroundService
 
     private IEnumerable<Measurement<double>> ObserveLag()
     {
-        foreach (var ((task, kind), _) in _pendingSince)
+        foreach (var ((task, kind), _) in _pendingSince.Where(p => _ownership?.IsOwner(p.Key.Task) != false))
         {
             yield return new Measurement<double>(LagSeconds(task, kind), new("task", task), new("kind", kind.Name()));
         }

@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Sync;
+using NacosSync.Nacos.Naming;
+using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 
 namespace NacosSync.Engine.Config;
 
 /// <summary>
-/// Creates in the target (database mode, <c>tenant_info</c>) the custom namespaces of the source the task copies,
-/// before their configs; an existing namespace is never changed.
+/// Creates in the target (database mode: <c>tenant_info</c>; API mode: the namespace API) the custom namespaces of the
+/// source the task copies, with their names and descriptions, before their configs; an existing namespace is never changed.
 /// </summary>
 internal sealed partial class ConfigNamespaceCreator(ILogger logger)
 {
@@ -21,12 +23,13 @@ internal sealed partial class ConfigNamespaceCreator(ILogger logger)
 
         tally.Stage = SyncStage.ReadSource;
         var namespaces = (await sourceNamespaces.ReadAsync(cancellationToken)).Where(n => only is null || only.Contains(n.Id)).ToList();
-        if (scope.TargetNamespaces is not { } targetNamespaces || scope.DryRun)
+        if (scope.DryRun)
         {
             return [.. namespaces.Select(n => n.Id)];
         }
 
         tally.Stage = SyncStage.Write;
+        HashSet<string>? listed = null;
         foreach (var ns in namespaces)
         {
             if (!scope.InRequestedNamespace(ns.Id) || scope.Mapping.MapTenant(ns.Id) is not { Length: > 0 } targetId || targetId == "public")
@@ -34,9 +37,31 @@ internal sealed partial class ConfigNamespaceCreator(ILogger logger)
                 continue;
             }
 
-            if (await targetNamespaces.EnsureAsync(ns with { Id = targetId }, cancellationToken))
+            if (scope.TargetNamespaces is { } targetNamespaces)
             {
-                LogNamespaceCreated(logger, scope.TaskName, targetId);
+                if (await targetNamespaces.EnsureAsync(ns with { Id = targetId }, cancellationToken))
+                {
+                    LogNamespaceCreated(logger, scope.TaskName, targetId);
+                }
+
+                continue;
+            }
+
+            // API mode: the target's namespace API (v1 console or v3 admin, as its line answers).
+            var api = new NacosNamingClient(scope.Endpoints.TargetApi.Transport);
+            try
+            {
+                listed ??= [.. (await api.ListNamespacesAsync(cancellationToken)).Select(n => n.Id)];
+                if (!listed.Contains(targetId))
+                {
+                    await api.CreateNamespaceAsync(targetId, ns.Name, ns.Description, cancellationToken);
+                    listed.Add(targetId);
+                    LogNamespaceCreated(logger, scope.TaskName, targetId);
+                }
+            }
+            catch (NacosException ex)
+            {
+                tally.Error(SyncStage.Write, $"creating namespace '{targetId}' through the target's API failed: {ex.Message}", targetId);
             }
         }
 

@@ -19,8 +19,11 @@ internal sealed class BeatScheduler(TimeProvider timeProvider, ReplicaKeeperOpti
     public long BeatsSent => Interlocked.Read(ref _beatsSent);
 
     /// <summary>A new replica's first beat, at a random point of the next interval so a big copy does not beat in one burst.</summary>
-    public void ScheduleSpread(KeptReplica entry) =>
-        Schedule(entry, timeProvider.GetTimestamp() + (long)(Random.Shared.NextDouble() * Stamp(options.Interval)));
+    public void ScheduleSpread(KeptReplica entry) => ScheduleWithin(entry, options.Interval);
+
+    /// <summary>A first beat at a random point of <paramref name="window"/> (a takeover: the replicas have been silent a while already).</summary>
+    public void ScheduleWithin(KeptReplica entry, TimeSpan window) =>
+        Schedule(entry, timeProvider.GetTimestamp() + (long)(Random.Shared.NextDouble() * Stamp(window)));
 
     private void Schedule(KeptReplica entry, long at)
     {

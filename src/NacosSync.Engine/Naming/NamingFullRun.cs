@@ -21,6 +21,7 @@ internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCh
             return;
         }
 
+        await TargetNamespaceCreator.CreateMissingAsync(task, sourceNamespaces, request.DryRun, tally, logger, cancellationToken);
         var reads = await NamespaceReader.ReadPairsAsync(task, sourceNamespaces, tally, cancellationToken);
         var plan = FullRunPlanner.Plan(task, sourceNamespaces, reads, options.Value.Tasks, logger);
         tally.Drift = plan.Changes.Count;

@@ -154,32 +154,6 @@ internal sealed partial class ReplicaKeeper : BackgroundService
         }
     }
 
-    /// <summary>Writes the changes of the kept set to the run-state store (the loop does this every tick; runs call it as they end).</summary>
-    public Task SaveAsync(CancellationToken cancellationToken) => _unsaved.SaveAsync(cancellationToken);
-
-    /// <summary>Loads the persisted replicas of the restore tasks and schedules them, spread over one interval .</summary>
-    public async Task RestoreAsync(CancellationToken cancellationToken)
-    {
-        foreach (var task in _restoreTasks)
-        {
-            var restored = 0;
-            foreach (var row in await _store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken))
-            {
-                if (ReplicaRow.TryRead(row, out var cluster, out var replica))
-                {
-                    var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
-                    if (_entries.TryAdd(entry.Id, entry))
-                    {
-                        _scheduler.ScheduleSpread(entry);
-                        restored++;
-                    }
-                }
-            }
-
-            LogRestored(_logger, task, restored);
-        }
-    }
-
     /// <summary>Sends the beats due now and waits for them (the integration harness and the benchmark drive time by hand).</summary>
     public Task BeatDueAsync(CancellationToken cancellationToken) => Task.WhenAll(_scheduler.DispatchDue(cancellationToken));
 
@@ -258,36 +232,6 @@ internal sealed partial class ReplicaKeeper : BackgroundService
         }
     }
 
-    /// <summary>
-    /// After a 20404: whether the replica is still kept, here and in the store (another process — the CLI's
-    /// resync, or another replica — may have removed it; a remover deletes the row before it deregisters).
-    /// The store is read by a load that began after this answer, so no removal made before the answer is
-    /// missed; 20404s that arrive together (a restarted target) share one load.
-    /// </summary>
-    private async Task<bool> StillKeptAsync(KeptReplica entry, CancellationToken cancellationToken)
-    {
-        var answer = _storedSet.AnswerArrived();
-        if (entry.Forgotten || !_entries.TryGetValue(entry.Id, out var current) || !ReferenceEquals(current, entry))
-        {
-            return false;
-        }
-
-        if (_unsaved.Contains(entry.Id))
-        {
-            return true; // tracked here and not yet saved: the store cannot know it yet
-        }
-
-        try
-        {
-            return await _storedSet.ContainsAsync(entry.Id.Task, entry.Id.Address.Id, answer, cancellationToken) && !entry.Forgotten;
-        }
-        catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
-        {
-            LogStoreUnreadable(_logger, entry.Id.Task, ex.Message);
-            return !entry.Forgotten; // availability first: the next full run removes what should go
-        }
-    }
-
     private void Drop(ReplicaId id, KeptReplica? only = null)
     {
         KeptReplica? entry = null;
@@ -313,9 +257,4 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     [LoggerMessage(EventId = 4157, Level = LogLevel.Warning, Message = "Loading the kept replicas from the run-state store failed; trying again every tick: {Error}")]
     private static partial void LogRestoreFailed(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 4155, Level = LogLevel.Information, Message = "Task {Task}: {Count} replica(s) loaded from the run-state store; beating them within one interval")]
-    private static partial void LogRestored(ILogger logger, string task, int count);
-
-    [LoggerMessage(EventId = 4156, Level = LogLevel.Warning, Message = "Task {Task}: the run-state store cannot be read to check a replica unknown to the target; registering it again: {Error}")]
-    private static partial void LogStoreUnreadable(ILogger logger, string task, string error);
 }

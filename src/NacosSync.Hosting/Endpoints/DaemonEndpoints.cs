@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OpenTelemetry.Metrics;
+using Quartz;
+using Microsoft.Extensions.DependencyInjection;
 using NacosSync.Core.Options;
+using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.State;
@@ -23,7 +26,7 @@ internal static class DaemonEndpoints
         app.MapPrometheusScrapingEndpoint("/metrics");
 
         app.MapPost("/admin/tasks/{task}/resync", async (string task, string? kind, bool? allowDeletions, HttpRequest request,
-            SyncJobExecutor executor, CancellationToken cancellationToken) =>
+            SyncJobExecutor executor, ITaskOwnership ownership, IServiceProvider services, CancellationToken cancellationToken) =>
         {
             if (Authorize(request, adminToken) is { } denied)
             {
@@ -45,6 +48,11 @@ internal static class DaemonEndpoints
                 }
             }
 
+            if (!ownership.IsOwner(task))
+            {
+                return await ForwardAsync(services, task, kinds, allowDeletions == true, cancellationToken);
+            }
+
             var results = new List<SyncRunResult>();
             foreach (var k in kinds)
             {
@@ -54,6 +62,33 @@ internal static class DaemonEndpoints
             return Results.Json(results.Select(AdminRunView.From));
         });
         return app;
+    }
+
+    /// <summary>
+    /// Another replica owns the task: the full run is stored in the clustered job store, pinned to the owner,
+    /// and the answer is 202 with where it will run (its outcome is in the owner's logs and metrics).
+    /// </summary>
+    private static async Task<IResult> ForwardAsync(IServiceProvider services, string task, IReadOnlyList<SyncKind> kinds, bool allowDeletions,
+        CancellationToken cancellationToken)
+    {
+        var leases = services.GetService<ITaskLeaseStore>();
+        var lease = leases is null ? null : await leases.GetAsync(task, cancellationToken);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (lease?.Owner is not { } owner || lease.IsFree(now))
+        {
+            return Results.Problem($"task '{task}' has no owner right now (a takeover is under way); try again in a few seconds",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        var scheduler = await services.GetRequiredService<ISchedulerFactory>().GetScheduler(cancellationToken);
+        var triggers = new List<string>();
+        foreach (var kind in kinds)
+        {
+            var key = await SyncJobForwarding.ScheduleFullRunAsync(scheduler, task, kind, owner, allowDeletions, "admin", cancellationToken);
+            triggers.Add(key.ToString());
+        }
+
+        return Results.Json(new AdminForwardView(task, owner, triggers), statusCode: StatusCodes.Status202Accepted);
     }
 
     private static IResult? Authorize(HttpRequest request, string? adminToken)
@@ -70,6 +105,9 @@ internal static class DaemonEndpoints
         return ok ? null : Results.Problem("missing or wrong admin token (Authorization: Bearer TOKEN)", statusCode: StatusCodes.Status401Unauthorized);
     }
 }
+
+/// <summary>The admin API's answer when the task's owner is another replica: the run was stored for it.</summary>
+internal sealed record AdminForwardView(string Task, string Owner, IReadOnlyList<string> Triggers);
 
 /// <summary>The admin API's JSON view of a run.</summary>
 internal sealed record AdminRunView(string Task, string Kind, string Mode, bool Succeeded, long Read, long Added, long Updated, long Removed,

@@ -1,27 +1,47 @@
+using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using Quartz;
 
 namespace NacosSync.Hosting.Jobs;
 
-/// <summary>The complete diff and apply of one task and kind (cron schedule, and once at start).</summary>
+/// <summary>
+/// The complete diff and apply of one task and kind (cron schedule; once by each new owner of the task;
+/// on demand). Runs on the task's owner only: fired on another replica (Quartz failing a pinned trigger
+/// over), it is handed to the live owner as a one-off, or dropped when there is none (the next owner
+/// reconciles with a full run of its own as it takes over).
+/// </summary>
 [DisallowConcurrentExecution]
-internal sealed class FullSyncJob(SyncJobExecutor executor) : IJob
+internal sealed class FullSyncJob(SyncJobExecutor executor, ITaskOwnership ownership, TimeProvider timeProvider, ITaskLeaseStore? leases = null) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var (task, kind) = SyncJobData.Read(context);
-        await executor.RunAsync(task, kind, SyncMode.Full, SyncRunRequest.Default, cancellationToken);
+        var allowDeletions = context.MergedJobDataMap.TryGetValue(SyncJobForwarding.AllowDeletionsKey, out var value) && value is "true";
+        if (!ownership.IsOwner(task))
+        {
+            if (leases is not null && await leases.GetAsync(task, cancellationToken) is { Owner: { } owner } lease && !lease.IsFree(timeProvider.GetUtcNow()))
+            {
+                await SyncJobForwarding.ScheduleFullRunAsync(context.Scheduler, task, kind, owner, allowDeletions, "forwarded", cancellationToken);
+            }
+
+            return;
+        }
+
+        await executor.RunAsync(task, kind, SyncMode.Full, new SyncRunRequest(AllowDeletions: allowDeletions), cancellationToken);
     }
 }
 
-/// <summary>Applies the source changes since the checkpoint (interval schedule).</summary>
+/// <summary>Applies the source changes since the checkpoint (interval schedule); on the task's owner only, skipped elsewhere.</summary>
 [DisallowConcurrentExecution]
-internal sealed class IncrementalSyncJob(SyncJobExecutor executor) : IJob
+internal sealed class IncrementalSyncJob(SyncJobExecutor executor, ITaskOwnership ownership) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var (task, kind) = SyncJobData.Read(context);
-        await executor.RunAsync(task, kind, SyncMode.Incremental, SyncRunRequest.Default, cancellationToken);
+        if (ownership.IsOwner(task))
+        {
+            await executor.RunAsync(task, kind, SyncMode.Incremental, SyncRunRequest.Default, cancellationToken);
+        }
     }
 }
 

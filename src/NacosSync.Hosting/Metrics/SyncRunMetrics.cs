@@ -47,6 +47,38 @@ internal sealed class SyncRunMetrics
             new KeyValuePair<string, object?>("runtime", Environment.Version.ToString())), null, "Build information; always 1.");
     }
 
+    private Func<string, bool> _owns = _ => true;
+
+    /// <summary>
+    /// Exports <c>nacossync_task_owner{task,replica}</c> (1 where this replica owns the task, 0 elsewhere) and
+    /// from now on reports lag only for owned tasks: a standby's alerts stay quiet.
+    /// </summary>
+    public void ReportOwnership(SyncMetrics metrics, Core.State.ITaskOwnership ownership, IReadOnlyCollection<string> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(ownership);
+        _owns = ownership.IsOwner;
+        metrics.Meter.CreateObservableGauge("nacossync.task.owner",
+            () => tasks.Select(t => new Measurement<long>(ownership.IsOwner(t) ? 1 : 0, new("task", t), new("replica", ownership.Replica))),
+            null, "1 on the replica that owns the task (beats its replicas, runs its jobs and canary, reports its lag), 0 on the others.");
+    }
+
+    /// <summary>Starts a task's staleness clock afresh (a new owner has not run it yet, and has nothing to vouch for before now).</summary>
+    public void Restart(string task)
+    {
+        foreach (var ((t, _), state) in _states)
+        {
+            if (t == task)
+            {
+                lock (state)
+                {
+                    state.TrackedAt = _timeProvider.GetUtcNow();
+                    state.LastSuccessStart = null;
+                }
+            }
+        }
+    }
+
     /// <summary>Registers a task and kind so its series exist (at 0) before its first run.</summary>
     /// <param name="staleAfter">How long without a successful run before lag counts the silence itself; null: never.</param>
     public void Track(string task, SyncKind kind, TimeSpan? staleAfter = null)
@@ -163,7 +195,7 @@ internal sealed class SyncRunMetrics
 
     private IEnumerable<Measurement<double>> ObserveLag()
     {
-        foreach (var ((task, kind), _) in _states)
+        foreach (var ((task, kind), _) in _states.Where(s => _owns(s.Key.Task)))
         {
             yield return new Measurement<double>(LagSeconds(task, kind), new("task", task), new("kind", kind.Name()));
         }

@@ -13,7 +13,7 @@ public static class NacosSyncConfiguration
     public const string EnvironmentPrefix = "NACOSSYNC__";
     public const string ConfigPathVariable = "NACOSSYNC_CONFIG";
 
-    private static readonly string[] KnownRootKeys = ["Clusters", "Tasks", "State", "Endpoint", "Logging"];
+    private static readonly string[] KnownRootKeys = ["Clusters", "Tasks", "State", "Endpoint", "HighAvailability", "Logging"];
 
     /// <summary>The configuration file to use: the one given, else <c>$NACOSSYNC_CONFIG</c>, else <c>config/nacos-sync.json</c> under the working directory.</summary>
     public static string ResolvePath(string? path) =>

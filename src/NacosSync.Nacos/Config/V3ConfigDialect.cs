@@ -119,20 +119,31 @@ internal sealed class V3ConfigDialect(NacosTransport transport) : IConfigDialect
         }
     }
 
-    /// <summary>No HTTP listener exists on 3.2+ (reference §8): each key is read from <paramref name="node"/>'s cache and its md5 compared.</summary>
+    /// <summary>
+    /// Reads a node serves in flight at once when proving keys one by one (3.2+ has no HTTP listener). 8: a node
+    /// answers a cached config read without touching its database, so eight concurrent reads are a small share of
+    /// the worker threads a Nacos node runs (Tomcat's default 200), while proving 1,000 keys no longer takes 1,000
+    /// round trips in a row.
+    /// </summary>
+    internal const int ProofReadsInFlight = 8;
+
+    /// <summary>
+    /// No HTTP listener exists on 3.2+ (reference §8): each key is read from <paramref name="node"/>'s cache and its md5
+    /// compared, <see cref="ProofReadsInFlight"/> reads at a time, until the gRPC dialect brings batch listening.
+    /// </summary>
     public async Task<HashSet<ConfigKey>> StaleOnNodeAsync(Uri node, IReadOnlyCollection<(ConfigKey Key, string Md5)> expected, CancellationToken cancellationToken)
     {
-        var stale = new HashSet<ConfigKey>();
-        foreach (var (key, md5) in expected)
-        {
-            var served = await GetAsync(node, key, cancellationToken);
-            if (!string.Equals(served?.Md5 ?? "", md5, StringComparison.OrdinalIgnoreCase))
+        var stale = new System.Collections.Concurrent.ConcurrentBag<ConfigKey>();
+        await Parallel.ForEachAsync(expected, new ParallelOptions { MaxDegreeOfParallelism = ProofReadsInFlight, CancellationToken = cancellationToken },
+            async (item, ct) =>
             {
-                stale.Add(key);
-            }
-        }
-
-        return stale;
+                var served = await GetAsync(node, item.Key, ct);
+                if (!string.Equals(served?.Md5 ?? "", item.Md5, StringComparison.OrdinalIgnoreCase))
+                {
+                    stale.Add(item.Key);
+                }
+            });
+        return [.. stale];
     }
 
     /// <summary><c>GET /v3/admin/core/cluster/node/list</c> → <c>Result&lt;Collection&lt;Member&gt;&gt;</c>.</summary>

@@ -3,7 +3,7 @@ using NacosSync.Core.Naming;
 namespace NacosSync.Nacos.Naming;
 
 /// <summary>A namespace of a cluster; the public one is always <c>public</c> here, whatever the version calls it.</summary>
-internal sealed record NacosNamespace(string Id, string Name);
+internal sealed record NacosNamespace(string Id, string Name, string Description = "");
 
 /// <summary>What a list of one service's instances answered.</summary>
 /// <param name="IncludesDisabled">False: the list hid disabled instances (v1 <c>instance/list</c>); true: it shows them (the v3 admin catalog).</param>

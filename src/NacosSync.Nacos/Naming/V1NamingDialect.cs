@@ -172,7 +172,7 @@ internal sealed class V1NamingDialect(NacosTransport transport) : INamingDialect
         foreach (var item in data.EnumerateArray())
         {
             var id = String(item, "namespace") ?? "";
-            namespaces.Add(new NacosNamespace(id.Length == 0 ? NacosNamingClient.PublicNamespace : id, String(item, "namespaceShowName") ?? id));
+            namespaces.Add(new NacosNamespace(id.Length == 0 ? NacosNamingClient.PublicNamespace : id, String(item, "namespaceShowName") ?? id, String(item, "namespaceDesc") ?? ""));
         }
 
         return namespaces;

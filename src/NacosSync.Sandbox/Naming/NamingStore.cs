@@ -334,12 +334,12 @@ internal sealed partial class NamingStore
                     }
 
                     var silent = now - instance.LastBeat;
-                    if (silent > _options.InstanceDeleteTimeout)
+                    if (silent > Preserved(instance, "preserved.ip.delete.timeout", _options.InstanceDeleteTimeout))
                     {
                         service.Instances.Remove(key);
                         serviceChanged = true;
                     }
-                    else if (silent > _options.InstanceHeartbeatTimeout && instance.Healthy)
+                    else if (silent > Preserved(instance, "preserved.heart.beat.timeout", _options.InstanceHeartbeatTimeout) && instance.Healthy)
                     {
                         instance.Healthy = false;
                         serviceChanged = true;
@@ -363,6 +363,16 @@ internal sealed partial class NamingStore
             Changed?.Invoke(key);
         }
     }
+
+    /// <summary>
+    /// An HTTP instance's own heartbeat timing from its metadata (ms; reference §9, <c>preserved.heart.beat.timeout</c>,
+    /// <c>preserved.ip.delete.timeout</c>, Nacos's <c>Instance.getInstanceHeartBeatTimeOut</c> / <c>getIpDeleteTimeout</c>),
+    /// else the cluster's default (15 s / 30 s).
+    /// </summary>
+    private static TimeSpan Preserved(InstanceEntry instance, string key, TimeSpan fallback) =>
+        instance.Metadata.TryGetValue(key, out var text) && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : fallback;
 
     /// <summary>Counts for the catalog: clusters, instances, healthy instances.</summary>
     public (int ClusterCount, int IpCount, int HealthyCount) Counts(ServiceKey serviceKey)

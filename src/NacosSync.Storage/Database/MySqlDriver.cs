@@ -9,6 +9,8 @@ namespace NacosSync.Storage.Database;
 /// </summary>
 internal static class MySqlDriver
 {
+    public static DbProviderFactory Factory => MySqlConnectorFactory.Instance;
+
     /// <summary>Checks a connection string and returns it with the settings NacosSync relies on.</summary>
     /// <exception cref="ArgumentException">The string cannot be parsed or asks for a charset other than utf8mb4.</exception>
     public static string Normalize(string connectionString)

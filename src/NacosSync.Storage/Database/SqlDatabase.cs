@@ -24,6 +24,9 @@ public sealed class SqlDatabase
     /// <summary>The full connection string, password included: for handing to configuration, never for logs.</summary>
     internal string ConnectionString => _connectionString;
 
+    /// <summary>The driver's factory, for libraries that open their own connections (Quartz's job store).</summary>
+    internal static DbProviderFactory ProviderFactory => MySqlDriver.Factory;
+
     /// <summary>The same server and credentials, another database.</summary>
     public SqlDatabase WithDatabase(string database) => new(MySqlDriver.WithDatabase(_connectionString, database));
 

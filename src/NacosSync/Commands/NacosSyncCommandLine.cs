@@ -34,6 +34,7 @@ internal static class NacosSyncCommandLine
         root.Subcommands.Add(SyncCommands.Plan());
         root.Subcommands.Add(SyncCommands.Verify());
         root.Subcommands.Add(TriggerCommand.Create());
+        root.Subcommands.Add(HealthCommand.Create());
         root.Subcommands.Add(SandboxCommand.Create());
         root.Subcommands.Add(Demo.DemoCommand.Create());
         return root;

@@ -74,6 +74,15 @@ internal static class TriggerCommand
                     return ExitCodes.UsageError;
                 }
 
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    // Another replica owns the task: the daemon stored the run for it (high availability).
+                    var forwarded = await response.Content.ReadFromJsonAsync<TriggerForward>(cancellationToken);
+                    await output.WriteLineAsync($"{forwarded?.Task}: owned by replica {forwarded?.Owner}; the full run was stored for it "
+                        + $"({string.Join(", ", forwarded?.Triggers ?? [])}); its outcome is in that replica's log and metrics");
+                    return ExitCodes.Success;
+                }
+
                 if (!response.IsSuccessStatusCode)
                 {
                     await error.WriteLineAsync($"nacos-sync trigger: the daemon answered {(int)response.StatusCode}");
@@ -101,6 +110,8 @@ internal static class TriggerCommand
         });
         return command;
     }
+
+    private sealed record TriggerForward(string Task, string Owner, List<string> Triggers);
 
     private sealed record TriggerRun(string Task, string Kind, bool Succeeded, long Read, long Added, long Updated, long Removed, long Refused,
         long Failed, long Drift, string? GuardTripped, List<string> Errors, double DurationSeconds);

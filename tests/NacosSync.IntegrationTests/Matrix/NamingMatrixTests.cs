@@ -49,7 +49,7 @@ internal sealed class NamingMatrixTests(NacosVersionProfile source, NacosVersion
     [Category("NamespaceCreation")]
     public async Task A_custom_namespace_created_in_the_source_appears_in_the_target_with_its_instances()
     {
-        await using var h = await StartAsync(source, targetProfile: target, withDatabase: true);
+        await using var h = await StartAsync(source, targetProfile: target, databases: true);
         await h.SourceApi.CreateNamespaceAsync("team", "Team", "the team's namespace", None);
         await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", ns: "team"), None);
 

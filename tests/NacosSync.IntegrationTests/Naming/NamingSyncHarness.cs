@@ -55,11 +55,11 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, NacosVersionProfile? targetProfile = null, bool withDatabase = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, NacosVersionProfile? targetProfile = null, bool databases = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var a = await StartClusterAsync(profile, sourceNodes, clock, auth, withDatabase);
-        var b = await StartClusterAsync(targetProfile ?? profile, 1, clock, auth, withDatabase);
+        var a = await StartClusterAsync(profile, sourceNodes, clock, auth, databases);
+        var b = await StartClusterAsync(targetProfile ?? profile, 1, clock, auth, databases);
         var options = new NacosSyncOptions();
         options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. a.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. b.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
@@ -96,7 +96,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
 
     /// <summary>
     /// A shipped 3.1+ comes up with its identity and admin user (<see cref="V3SandboxKit.StartProvisionedAsync"/>); older ones
-    /// with <paramref name="auth"/> as asked. <paramref name="withDatabase"/>: namespaces live in the config database (tenant_info).
+    /// with <paramref name="auth"/> as asked. <paramref name="withDatabase"/> (the <c>databases</c> option): the clusters keep namespaces in their config databases (tenant_info) as Nacos does.
     /// </summary>
     private static async Task<SandboxCluster> StartClusterAsync(NacosVersionProfile profile, int nodes, FakeTimeProvider clock, bool auth, bool withDatabase)
     {

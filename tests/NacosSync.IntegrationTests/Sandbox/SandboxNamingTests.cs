@@ -84,6 +84,34 @@ internal sealed class SandboxNamingTests
     }
 
     [Test]
+    public async Task An_instance_with_preserved_heartbeat_metadata_expires_on_its_own_timings()
+    {
+        // Reference §9: per-instance metadata preserved.heart.beat.timeout / preserved.ip.delete.timeout (ms).
+        var clock = new FakeTimeProvider(TestTime.Start);
+        await using var cluster = await SandboxTestKit.StartAsync(clock: clock);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await RegisterAsync(client, "patient", "10.0.0.1", 1,
+            ("metadata", "{\"preserved.heart.beat.timeout\":\"30000\",\"preserved.ip.delete.timeout\":\"60000\"}"));
+
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await cluster.RunMaintenanceAsync();
+        var at20 = (bool?)(await HostsAsync(client, "patient"))[0]!["healthy"];
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await cluster.RunMaintenanceAsync();
+        var at35 = await HostsAsync(client, "patient");
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await cluster.RunMaintenanceAsync();
+        var at65 = await HostsAsync(client, "patient");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(at20, Is.True, "still healthy at 20 s: its own heartbeat timeout is 30 s, not the default 15 s");
+            Assert.That(at35.Select(h => (bool?)h!["healthy"]), Is.EqualTo(new bool?[] { false }), "unhealthy after 30 s, and not deleted at the default 30 s");
+            Assert.That(at65, Is.Empty, "deleted after its own 60 s delete timeout");
+        });
+    }
+
+    [Test]
     public async Task A_beat_keeps_an_instance_healthy_a_light_beat_for_an_unknown_one_answers_20404_and_a_full_beat_re_registers()
     {
         var clock = new FakeTimeProvider(TestTime.Start);

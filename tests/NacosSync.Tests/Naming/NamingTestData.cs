@@ -1,4 +1,5 @@
 using NacosSync.Core.Naming;
+using NacosSync.Core.Options;
 
 namespace NacosSync.Tests.Naming;
 
@@ -13,6 +14,10 @@ internal static class NamingTestData
         new(new InstanceKey(Service(service, ns, group), cluster, ip, port), weight, enabled, healthy, ephemeral,
             metadata.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal));
 
-    public static NamingInstance Owned(NamingInstance instance, ReplicaOwner? owner = null) =>
-        instance with { Metadata = (owner ?? Owner).Stamp(instance.Metadata) };
+    /// <summary>A replica as the daemon writes it: its origin stamped and, when ephemeral, the default heartbeat terms declared.</summary>
+    public static NamingInstance Owned(NamingInstance instance, ReplicaOwner? owner = null)
+    {
+        var stamped = (owner ?? Owner).Stamp(instance.Metadata);
+        return instance with { Metadata = instance.Ephemeral ? ReplicaHeartbeat.Apply(stamped, new ReplicaHeartbeatOptions()) : stamped };
+    }
 }

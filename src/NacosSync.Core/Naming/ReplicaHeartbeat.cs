@@ -1,0 +1,29 @@
+using System.Globalization;
+using NacosSync.Core.Options;
+
+namespace NacosSync.Core.Naming;
+
+/// <summary>
+/// The instance metadata through which a Nacos server learns an ephemeral instance's heartbeat terms
+/// (Nacos: <c>PreservedMetadataKeys</c>, values in milliseconds). A source instance's own values are
+/// replaced: the target judges the replica by the daemon's beats, not by the source client's.
+/// </summary>
+internal static class ReplicaHeartbeat
+{
+    public const string IntervalKey = "preserved.heart.beat.interval";
+    public const string TimeoutKey = "preserved.heart.beat.timeout";
+    public const string DeleteTimeoutKey = "preserved.ip.delete.timeout";
+
+    public static IReadOnlyDictionary<string, string> Apply(IReadOnlyDictionary<string, string> metadata, ReplicaHeartbeatOptions terms)
+    {
+        var result = new Dictionary<string, string>(metadata, StringComparer.Ordinal)
+        {
+            [IntervalKey] = Millis(terms.Interval),
+            [TimeoutKey] = Millis(terms.Timeout),
+            [DeleteTimeoutKey] = Millis(terms.DeleteTimeout),
+        };
+        return result;
+    }
+
+    private static string Millis(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+}
