@@ -6,6 +6,7 @@ using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Config;
 using NacosSync.IntegrationTests.Infrastructure;
+using NacosSync.IntegrationTests.Sandbox;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Sandbox;
@@ -62,21 +63,23 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
 
     public NacosConfigClient TargetApi { get; private set; } = null!;
 
-    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database, NacosVersionProfile? targetProfile = null)
+    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database, NacosVersionProfile? targetProfile = null, int targetNodes = 2)
     {
         var sourceDb = await MariaDbServer.CreateDatabaseAsync("cfgsrc");
         var targetDb = await MariaDbServer.CreateDatabaseAsync("cfgtgt");
         var stateDb = await MariaDbServer.CreateDatabaseAsync("cfgstate");
         await new StateSchemaMigrator(stateDb, NullLogger<StateSchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         // Each run of a harness shares the state database, as a restarted daemon would.
-        var source = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 1, Profile = profile, Database = sourceDb, DumpChangeInterval = null }, CancellationToken.None);
-        var target = await SandboxCluster.StartAsync(new SandboxClusterOptions { Nodes = 2, Profile = targetProfile ?? profile, Database = targetDb, DumpChangeInterval = null }, CancellationToken.None);
+        var source = await V3SandboxKit.StartProvisionedAsync(new SandboxClusterOptions { Nodes = 1, Profile = profile, Database = sourceDb, DumpChangeInterval = null });
+        var target = await V3SandboxKit.StartProvisionedAsync(new SandboxClusterOptions { Nodes = targetNodes, Profile = targetProfile ?? profile, Database = targetDb, DumpChangeInterval = null });
         var harness = new ConfigSyncHarness(profile)
         {
             Source = source, Target = target, SourceDatabase = sourceDb, TargetDatabase = targetDb, StateDatabase = stateDb,
         };
         harness.Options.Clusters["src"] = new ClusterOptions { ServerAddresses = [.. source.ServerAddresses] };
         harness.Options.Clusters["tgt"] = new ClusterOptions { ServerAddresses = [.. target.ServerAddresses] };
+        V3SandboxKit.Credentials(harness.Options.Clusters["src"], profile);
+        V3SandboxKit.Credentials(harness.Options.Clusters["tgt"], targetProfile ?? profile);
         harness.Options.Tasks[TaskName] = new SyncTaskOptions
         {
             Source = "src",
@@ -89,9 +92,18 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         return harness;
     }
 
-    public NacosConfigClient Client(string name, SandboxCluster cluster, bool intercepted = false) => new(new NacosTransport(
-        new NacosTransportOptions { Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20) },
-        intercepted ? _interceptedHttp : _http));
+    /// <summary>A client with the credentials of <see cref="Options"/>' cluster <paramref name="name"/> (a shipped 3.1+ needs them).</summary>
+    public NacosConfigClient Client(string name, SandboxCluster cluster, bool intercepted = false)
+    {
+        var credentials = Options.Clusters.TryGetValue(name, out var c) ? c : new ClusterOptions();
+        return new(new NacosTransport(
+            new NacosTransportOptions
+            {
+                Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20),
+                Username = credentials.Username, Password = credentials.Password, IdentityKey = credentials.IdentityKey, IdentityValue = credentials.IdentityValue,
+            },
+            intercepted ? _interceptedHttp : _http));
+    }
 
     /// <summary>The run state the runners share (the state database), as a restarted daemon finds it.</summary>
     public IRunStateStore State => new MySqlRunStateStore(StateDatabase, TimeProvider.System);

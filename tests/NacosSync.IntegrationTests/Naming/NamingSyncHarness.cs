@@ -55,17 +55,16 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, bool databases = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, NacosVersionProfile? targetProfile = null, bool databases = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        // With databases, the clusters keep namespaces (tenant_info) as Nacos does.
-        var dbA = databases ? await MariaDbServer.CreateDatabaseAsync("nsa") : null;
-        var dbB = databases ? await MariaDbServer.CreateDatabaseAsync("nsb") : null;
-        var a = await SandboxTestKit.StartAsync(nodes: sourceNodes, profile: profile, clock: clock, configure: o => (o.AuthEnabled, o.Database) = (auth, dbA));
-        var b = await SandboxTestKit.StartAsync(profile: profile, clock: clock, configure: o => (o.AuthEnabled, o.Database) = (auth, dbB));
+        var a = await StartClusterAsync(profile, sourceNodes, clock, auth, databases);
+        var b = await StartClusterAsync(targetProfile ?? profile, 1, clock, auth, databases);
         var options = new NacosSyncOptions();
         options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. a.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. b.ServerAddresses], RequestTimeout = TimeSpan.FromSeconds(1) };
+        V3SandboxKit.Credentials(options.Clusters["a"], profile);
+        V3SandboxKit.Credentials(options.Clusters["b"], targetProfile ?? profile);
         if (auth)
         {
             foreach (var cluster in options.Clusters.Values)
@@ -93,6 +92,22 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
         }
 
         return new NamingSyncHarness(a, b, clock, options, store);
+    }
+
+    /// <summary>
+    /// A shipped 3.1+ comes up with its identity and admin user (<see cref="V3SandboxKit.StartProvisionedAsync"/>); older ones
+    /// with <paramref name="auth"/> as asked. <paramref name="withDatabase"/> (the <c>databases</c> option): the clusters keep namespaces in their config databases (tenant_info) as Nacos does.
+    /// </summary>
+    private static async Task<SandboxCluster> StartClusterAsync(NacosVersionProfile profile, int nodes, FakeTimeProvider clock, bool auth, bool withDatabase)
+    {
+        var database = withDatabase ? await MariaDbServer.CreateDatabaseAsync("naming") : null;
+        return NacosProfileTraits.For(profile).ShippedAuth
+            ? await V3SandboxKit.StartProvisionedAsync(new SandboxClusterOptions { Nodes = nodes, Profile = profile, TimeProvider = clock, MaintenancePeriod = null, Database = database })
+            : await SandboxTestKit.StartAsync(nodes: nodes, profile: profile, clock: clock, configure: o =>
+            {
+                o.AuthEnabled = auth;
+                o.Database = database;
+            });
     }
 
     /// <summary>A new keeper, feed and runner, as after a daemon restart (the clusters and the store live on); the keeper loads its replicas as at start.</summary>

@@ -109,6 +109,39 @@ internal sealed class SandboxV3NamingTests
         });
     }
 
+    /// <summary>ServiceControllerV3.list with <c>withInstances=true</c> → CatalogServiceV2Impl.pageListServiceDetail: a Page of ServiceDetailInfo (no ignoreEmptyService), each cluster's ClusterInfo.hosts from ServiceStorage.getData (every instance, disabled included).</summary>
+    [Test]
+    public async Task The_admin_service_list_with_instances_answers_every_service_with_every_instance_by_cluster()
+    {
+        await using var cluster = await V3SandboxKit.StartAsync(NacosVersionProfile.V3_2);
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        using var admin = V3SandboxKit.AdminClient(cluster.Nodes[0]);
+        await client.SendAsync(HttpMethod.Post, ClientInstance, Instance("alpha", "10.0.0.1"));
+        await client.SendAsync(HttpMethod.Post, ClientInstance, Instance("alpha", "10.0.0.2", ("clusterName", "EDGE")));
+        await admin.SendAsync(HttpMethod.Put, AdminInstance, Instance("alpha", "10.0.0.1", ("enabled", "false")));
+        await client.SendAsync(HttpMethod.Post, ClientInstance, V3SandboxKit.Form(("groupName", "OTHER"), ("serviceName", "beta"), ("ip", "10.0.0.3"), ("port", "1")));
+        await client.SendAsync(HttpMethod.Post, ClientInstance, Instance("gamma", "10.0.0.4"));
+        await client.SendAsync(HttpMethod.Delete, ClientInstance, Instance("gamma", "10.0.0.4"));
+
+        var page = (await admin.GetJsonAsync("/nacos/v3/admin/ns/service/list?namespaceId=public&withInstances=true&ignoreEmptyService=true&pageNo=1&pageSize=10"))["data"]!;
+        var items = page["pageItems"]!.AsArray();
+        var alpha = items.Single(s => (string?)s!["serviceName"] == "alpha")!;
+        var gamma = items.SingleOrDefault(s => (string?)s!["serviceName"] == "gamma");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int?)page["totalCount"], Is.EqualTo(3), "pageListServiceDetail does not look at ignoreEmptyService");
+            Assert.That(items.Select(s => (string?)s!["groupName"]), Is.EquivalentTo(new[] { "DEFAULT_GROUP", "OTHER", "DEFAULT_GROUP" }), "every group");
+            Assert.That(alpha["clusterMap"]!.AsObject().Select(c => c.Key), Is.EquivalentTo(new[] { "DEFAULT", "EDGE" }), "clusterMap keyed by Instance.clusterName");
+            Assert.That((string?)alpha["clusterMap"]!["DEFAULT"]!["hosts"]![0]!["ip"], Is.EqualTo("10.0.0.1"), "ClusterInfo.hosts are Instances");
+            Assert.That((bool?)alpha["clusterMap"]!["DEFAULT"]!["hosts"]![0]!["enabled"], Is.False, "ServiceStorage.getData keeps disabled instances");
+            Assert.That((bool?)alpha["clusterMap"]!["EDGE"]!["hosts"]![0]!["ephemeral"], Is.True, "Instance.ephemeral is part of the host");
+            Assert.That((string?)alpha["clusterMap"]!["DEFAULT"]!["hosts"]![0]!["serviceName"], Is.EqualTo("DEFAULT_GROUP@@alpha"), "Instance.serviceName is the grouped name");
+            Assert.That(alpha["name"], Is.Null, "ServiceDetailInfo has serviceName, not ServiceView.name");
+            Assert.That(gamma?["clusterMap"]?.AsObject(), Is.Empty, "an emptied service is listed with an empty clusterMap");
+        });
+    }
+
     [Test]
     public async Task The_admin_node_list_names_every_member_with_its_state()
     {

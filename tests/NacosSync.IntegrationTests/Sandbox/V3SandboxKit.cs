@@ -22,6 +22,45 @@ internal static class V3SandboxKit
             configure?.Invoke(o);
         });
 
+    public const string AdminPassword = "nacos";
+
+    /// <summary>
+    /// Starts a cluster as an operator would bring up a shipped 3.1+: with the server identity, then
+    /// <c>POST /nacos/v3/auth/user/admin</c> to create user <c>nacos</c> (password <see cref="AdminPassword"/>).
+    /// Older profiles start as given.
+    /// </summary>
+    public static async Task<SandboxCluster> StartProvisionedAsync(SandboxClusterOptions options)
+    {
+        var shipped = NacosProfileTraits.For(options.Profile).ShippedAuth;
+        if (shipped)
+        {
+            options.IdentityKey = IdentityKey;
+            options.IdentityValue = IdentityValue;
+        }
+
+        var cluster = await SandboxCluster.StartAsync(options, CancellationToken.None);
+        if (shipped)
+        {
+            using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+            var (status, body) = await client.SendAsync(HttpMethod.Post, "/nacos/v3/auth/user/admin", Form(("password", AdminPassword)));
+            Assert.That(status, Is.EqualTo(200), $"test setup: creating the 3.x admin user: {body}");
+        }
+
+        return cluster;
+    }
+
+    /// <summary>The daemon's credentials for a cluster started by <see cref="StartProvisionedAsync"/>: the admin user and the server identity (localCache).</summary>
+    public static void Credentials(Core.Options.ClusterOptions cluster, NacosVersionProfile profile)
+    {
+        if (NacosProfileTraits.For(profile).ShippedAuth)
+        {
+            cluster.Username = "nacos";
+            cluster.Password = AdminPassword;
+            cluster.IdentityKey = IdentityKey;
+            cluster.IdentityValue = IdentityValue;
+        }
+    }
+
     /// <summary>A client whose every request carries the server identity header (what a peer node or an operator script sends).</summary>
     public static HttpClient AdminClient(SandboxNode node)
     {
