@@ -10,7 +10,7 @@ internal enum LegacyApiKind
 }
 
 /// <summary>One v1/v2 endpoint that 3.0/3.1 answer 410, with the <c>alternatives</c> text of its annotation.</summary>
-internal sealed record CompatibilityEntry(string Method, string Path, string? Query, LegacyApiKind Kind, string? Alternative, bool InSandbox30Subset)
+internal sealed record CompatibilityEntry(string Method, string Path, string? Query, LegacyApiKind Kind, string? Alternative)
 {
     /// <summary>The switch named in the message (<c>ApiCompatibilityConfig</c>'s keys).</summary>
     public string Switch => Kind == LegacyApiKind.Console
@@ -39,55 +39,54 @@ internal static class ApiCompatibilityTable
 
     private static readonly CompatibilityEntry[] Entries =
     [
-        new("GET", "/nacos/v1/ns/catalog/services", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/service/list", true),
-        new("GET", "/nacos/v1/ns/catalog/service", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/service", false),
-        new("*", "/nacos/v1/ns/catalog/instances", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/instance/list", false),
-        new("PUT", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance", false),
-        new("GET", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance", false),
-        new("PATCH", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance/partial", false),
-        new("POST", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/service", false),
-        new("DELETE", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/service", false),
-        new("GET", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service", false),
-        new("PUT", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/service", false),
-        new("PUT", "/nacos/v1/ns/health", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/health/instance", false),
-        new("PUT", "/nacos/v1/ns/health/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/health/instance", false),
-        new("GET", "/nacos/v1/cs/configs", "search=accurate", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/config/list", false),
-        new("GET", "/nacos/v1/cs/configs", "search=blur", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/config/list", false),
-        new("GET", "/nacos/v1/cs/configs", "show=all", LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/cs/config", false),
-        new("GET", "/nacos/v1/cs/history", "search=accurate", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/history/list", true),
-        new("GET", "/nacos/v1/cs/history", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/history", true),
-        new("POST", "/nacos/v1/cs/ops/localCache", null, LegacyApiKind.Admin, $"POST {BareCtx}/v3/admin/cs/ops/localCache", true),
-        new("GET", "/nacos/v1/core/cluster/nodes", null, LegacyApiKind.Console, $"GET {Ctx}/v3/admin/core/cluster/node/list", true),
-        new("GET", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/core/namespace/list", true),
-        new("POST", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"POST {Ctx}/v3/console/core/namespace", true),
-        new("PUT", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"PUT {Ctx}/v3/console/core/namespace", true),
-        new("DELETE", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"DELETE {Ctx}/v3/console/core/namespace", true),
-        new("POST", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/instance", false),
-        new("DELETE", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/instance", false),
-        new("PUT", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance", false),
-        new("GET", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance", false),
-        new("GET", "/nacos/v2/ns/instance/list", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance/list", false),
-        new("PUT", "/nacos/v2/ns/instance/beat", null, LegacyApiKind.Admin, null, false),
-        new("POST", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/service", false),
-        new("DELETE", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/service", false),
-        new("GET", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service", false),
-        new("PUT", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/service", false),
-        new("GET", "/nacos/v2/ns/service/list", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service/list", false),
-        new("GET", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/cs/config", false),
-        new("POST", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/cs/config", false),
-        new("DELETE", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/cs/config", false),
-        new("GET", "/nacos/v2/core/cluster/node/list", null, LegacyApiKind.Admin, $"GET {BareCtx}/v3/admin/core/cluster/node/list", false),
-        new("GET", "/nacos/v2/console/namespace/list", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/core/namespace/list", false),
+        new("GET", "/nacos/v1/ns/catalog/services", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/service/list"),
+        new("GET", "/nacos/v1/ns/catalog/service", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/service"),
+        new("*", "/nacos/v1/ns/catalog/instances", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/ns/instance/list"),
+        new("PUT", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance"),
+        new("GET", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance"),
+        new("PATCH", "/nacos/v1/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance/partial"),
+        new("POST", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/service"),
+        new("DELETE", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/service"),
+        new("GET", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service"),
+        new("PUT", "/nacos/v1/ns/service", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/service"),
+        new("PUT", "/nacos/v1/ns/health", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/health/instance"),
+        new("PUT", "/nacos/v1/ns/health/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/health/instance"),
+        new("GET", "/nacos/v1/cs/configs", "search=accurate", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/config/list"),
+        new("GET", "/nacos/v1/cs/configs", "search=blur", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/config/list"),
+        new("GET", "/nacos/v1/cs/configs", "show=all", LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/cs/config"),
+        new("GET", "/nacos/v1/cs/history", "search=accurate", LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/history/list"),
+        new("GET", "/nacos/v1/cs/history", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/cs/history"),
+        new("POST", "/nacos/v1/cs/ops/localCache", null, LegacyApiKind.Admin, $"POST {BareCtx}/v3/admin/cs/ops/localCache"),
+        new("GET", "/nacos/v1/core/cluster/nodes", null, LegacyApiKind.Console, $"GET {Ctx}/v3/admin/core/cluster/node/list"),
+        new("GET", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/core/namespace/list"),
+        new("POST", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"POST {Ctx}/v3/console/core/namespace"),
+        new("PUT", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"PUT {Ctx}/v3/console/core/namespace"),
+        new("DELETE", "/nacos/v1/console/namespaces", null, LegacyApiKind.Console, $"DELETE {Ctx}/v3/console/core/namespace"),
+        new("POST", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/instance"),
+        new("DELETE", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/instance"),
+        new("PUT", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/instance"),
+        new("GET", "/nacos/v2/ns/instance", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance"),
+        new("GET", "/nacos/v2/ns/instance/list", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/instance/list"),
+        new("PUT", "/nacos/v2/ns/instance/beat", null, LegacyApiKind.Admin, null),
+        new("POST", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/ns/service"),
+        new("DELETE", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/ns/service"),
+        new("GET", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service"),
+        new("PUT", "/nacos/v2/ns/service", null, LegacyApiKind.Admin, $"PUT {Ctx}/v3/admin/ns/service"),
+        new("GET", "/nacos/v2/ns/service/list", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/ns/service/list"),
+        new("GET", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"GET {Ctx}/v3/admin/cs/config"),
+        new("POST", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"POST {Ctx}/v3/admin/cs/config"),
+        new("DELETE", "/nacos/v2/cs/config", null, LegacyApiKind.Admin, $"DELETE {Ctx}/v3/admin/cs/config"),
+        new("GET", "/nacos/v2/core/cluster/node/list", null, LegacyApiKind.Admin, $"GET {BareCtx}/v3/admin/core/cluster/node/list"),
+        new("GET", "/nacos/v2/console/namespace/list", null, LegacyApiKind.Console, $"GET {Ctx}/v3/console/core/namespace/list"),
     ];
 
     /// <summary>The entry answering this request, most specific (query-matched) first; null when the endpoint still works.</summary>
-    public static CompatibilityEntry? Find(HttpRequest request, bool sandbox30Subset)
+    public static CompatibilityEntry? Find(HttpRequest request)
     {
         CompatibilityEntry? plain = null;
         foreach (var entry in Entries)
         {
-            if ((sandbox30Subset && !entry.InSandbox30Subset)
-                || !request.Path.Equals(entry.Path, StringComparison.Ordinal)
+            if (!request.Path.Equals(entry.Path, StringComparison.Ordinal)
                 || (entry.Method != "*" && !string.Equals(entry.Method, request.Method, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;

@@ -40,7 +40,7 @@ internal static class LegacyApiGate
             return true;
         }
 
-        var entry = ApiCompatibilityTable.Find(context.Request, mode == LegacyHttpApi.ConsoleSubsetGone);
+        var entry = ApiCompatibilityTable.Find(context.Request);
         if (entry is null)
         {
             return false;

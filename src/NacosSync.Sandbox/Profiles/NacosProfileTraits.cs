@@ -19,12 +19,6 @@ public enum LegacyHttpApi
     /// <summary>≤2.5: served.</summary>
     Served,
 
-    /// <summary>
-    /// The sandbox's 3.0: the v1 console catalog, namespaces, history, cluster nodes and localCache answer 410;
-    /// the rest of the v1/v2 API is still served (narrower than 3.0 itself, kept until the client speaks v3).
-    /// </summary>
-    ConsoleSubsetGone,
-
     /// <summary>3.0/3.1 as shipped: every v1/v2 console and admin endpoint answers 410 (<c>ApiCompatibilityFilter</c>); v1 client endpoints work.</summary>
     ConsoleAndAdminGone,
 
@@ -103,7 +97,7 @@ public sealed record NacosProfileTraits
         V3AdminApi = true,
         V3ClientApi = true,
         ConsolePort = true,
-        LegacyApi = LegacyHttpApi.ConsoleSubsetGone,
+        LegacyApi = LegacyHttpApi.ConsoleAndAdminGone,
         V1GetMapsPublicTenant = false,
     };
 
