@@ -12,19 +12,21 @@ internal static class SandboxCommand
     {
         var port = new Option<int>("--port") { Description = "HTTP port of the first node; node i listens on port + i", DefaultValueFactory = _ => 8848 };
         var nodes = new Option<int>("--nodes") { Description = "Number of nodes", DefaultValueFactory = _ => 1 };
-        var profile = new Option<string>("--profile") { Description = "Nacos version to imitate: 1.4, 2.2.0, 2.4, 2.5 or 3.0", DefaultValueFactory = _ => "2.4" };
+        var profile = new Option<string>("--profile") { Description = "Nacos version to imitate: 1.4, 2.2.0, 2.4, 2.5, 3.0, 3.1, 3.2 or 3.3", DefaultValueFactory = _ => "2.4" };
         var database = new Option<string?>("--database") { Description = "MySQL connection string for config storage (without one only naming works); $NACOSSYNC_SANDBOX_DATABASE also works" };
         var auth = new Option<bool>("--auth") { Description = "Require login (user nacos / nacos)" };
         var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
+        var identityKey = new Option<string?>("--identity-key") { Description = "Server identity header name (nacos.core.auth.server.identity.key); 3.1+ will not start without one" };
+        var identityValue = new Option<string?>("--identity-value") { Description = "Server identity header value (nacos.core.auth.server.identity.value)" };
 
-        var command = new Command("sandbox", "Run a Nacos-compatible sandbox cluster until Ctrl-C") { port, nodes, profile, database, auth, host };
+        var command = new Command("sandbox", "Run a Nacos-compatible sandbox cluster until Ctrl-C") { port, nodes, profile, database, auth, host, identityKey, identityValue };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             if (ParseProfile(parseResult.GetValue(profile)!) is not { } versionProfile)
             {
-                await error.WriteLineAsync($"nacos-sync sandbox: --profile '{parseResult.GetValue(profile)}' is not one of 1.4, 2.2.0, 2.4, 2.5, 3.0");
+                await error.WriteLineAsync($"nacos-sync sandbox: --profile '{parseResult.GetValue(profile)}' is not one of 1.4, 2.2.0, 2.4, 2.5, 3.0, 3.1, 3.2, 3.3");
                 return ExitCodes.UsageError;
             }
 
@@ -47,7 +49,10 @@ internal static class SandboxCommand
                     Ports = Enumerable.Range(0, count).Select(i => first == 0 ? 0 : first + i).ToList(),
                     Host = parseResult.GetValue(host)!,
                     Database = string.IsNullOrWhiteSpace(connectionString) ? null : new SqlDatabase(connectionString),
-                    AuthEnabled = parseResult.GetValue(auth),
+                    // --auth asks for client auth; without it each profile keeps its own default (3.3: on).
+                    AuthEnabled = parseResult.GetValue(auth) ? true : null,
+                    IdentityKey = parseResult.GetValue(identityKey),
+                    IdentityValue = parseResult.GetValue(identityValue),
                 }, cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or System.Data.Common.DbException or ArgumentException or InvalidOperationException)
@@ -71,6 +76,9 @@ internal static class SandboxCommand
         "2.4" or "2.4.3" => NacosVersionProfile.V2_4,
         "2.5" or "2.5.1" => NacosVersionProfile.V2_5,
         "3.0" or "3.0.3" => NacosVersionProfile.V3_0,
+        "3.1" or "3.1.0" => NacosVersionProfile.V3_1,
+        "3.2" or "3.2.0" => NacosVersionProfile.V3_2,
+        "3.3" or "3.3.0" => NacosVersionProfile.V3_3,
         _ => null,
     };
 }

@@ -88,6 +88,14 @@ internal sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Sandbox_3_3_without_a_server_identity_refuses_to_start_naming_it()
+    {
+        var (exitCode, _, error) = await InvokeAsync("sandbox", "--profile", "3.3", "--port", "0");
+        Assert.That(exitCode, Is.Not.Zero, "3.1+ ship admin auth on and will not start without an identity, as Nacos");
+        Assert.That(error, Does.Contain("cannot start").And.Contains("dentity"), "the refusal says what is missing");
+    }
+
+    [Test]
     public async Task Plan_for_an_unknown_task_exits_2_naming_the_known_ones()
     {
         var path = await WriteConfigAsync("""
