@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.CircuitBreaker;
 using Polly.Registry;
-using Polly.Retry;
 using Polly.Timeout;
 using NacosSync.Nacos.Grpc.Messages;
 using NacosSync.Nacos.Transport;
@@ -42,38 +40,13 @@ internal static class NacosGrpcPipelines
     {
         // One attempt: a reconnect round over the nodes may come first, then the call's deadline.
         var attempt = options.RequestTimeout * 2 + TimeSpan.FromSeconds(1);
-        builder.Name = purpose;
-        builder.InstanceName = options.Name;
-        builder.AddTimeout(new TimeoutStrategyOptions
-        {
-            Name = purpose + "-total",
-            Timeout = attempt * (options.MaxRetries + 1) + TimeSpan.FromSeconds(5),
-        });
-        if (options.MaxRetries > 0)
-        {
-            var retryWrites = purpose == Write;
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                Name = purpose + "-retry",
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)
-                    && args.Context.Properties.TryGetValue(RequestKey, out var r) && (r.IsRead || (retryWrites && r.Idempotent))),
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            Name = purpose + "-breaker",
-            FailureRatio = 0.8,
-            MinimumThroughput = 20,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = options.BreakDuration,
-            ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
-        });
-        builder.AddTimeout(new TimeoutStrategyOptions { Name = purpose + "-attempt", Timeout = attempt });
+        var total = attempt * (options.MaxRetries + 1) + TimeSpan.FromSeconds(5);
+        var retryWrites = purpose == Write;
+        NacosPipelineShape.Add(builder, purpose, options.Name, options.MaxRetries, options.RetryDelay, options.BreakDuration,
+            total: _ => total,
+            attempt: _ => attempt,
+            IsTransient,
+            retryable: c => c.Properties.TryGetValue(RequestKey, out var r) && (r.IsRead || (retryWrites && r.Idempotent)));
     }
 
     /// <summary>Failures worth another attempt (after a reconnect, perhaps to another node), and counted by the breaker.</summary>

@@ -2,9 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.CircuitBreaker;
 using Polly.Registry;
-using Polly.Retry;
 using Polly.Telemetry;
 using Polly.Timeout;
 
@@ -63,43 +61,11 @@ internal static class NacosPipelines
         var retryWrites = purpose == Write;
         var attempt = options.RequestTimeout * Math.Min(options.Servers.Count, 3) + TimeSpan.FromSeconds(1);
         var total = attempt * (options.MaxRetries + 1) + TimeSpan.FromSeconds(5);
-        builder.Name = purpose;
-        builder.InstanceName = options.Name;
-        builder.AddTimeout(new TimeoutStrategyOptions
-        {
-            Name = purpose + "-total",
-            TimeoutGenerator = args => ValueTask.FromResult(
-                args.Context.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t * (options.MaxRetries + 1) + TimeSpan.FromSeconds(5) : total),
-        });
-        if (options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                Name = purpose + "-retry",
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)
-                    && args.Context.Properties.TryGetValue(RequestKey, out var r) && (r.IsRead || (retryWrites && r.Idempotent))),
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            Name = purpose + "-breaker",
-            FailureRatio = 0.8,
-            MinimumThroughput = 20,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = options.BreakDuration,
-            ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
-        });
-        builder.AddTimeout(new TimeoutStrategyOptions
-        {
-            Name = purpose + "-attempt",
-            TimeoutGenerator = args => ValueTask.FromResult(
-                args.Context.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t + TimeSpan.FromSeconds(1) : attempt),
-        });
+        NacosPipelineShape.Add(builder, purpose, options.Name, options.MaxRetries, options.RetryDelay, options.BreakDuration,
+            total: c => c.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t * (options.MaxRetries + 1) + TimeSpan.FromSeconds(5) : total,
+            attempt: c => c.Properties.TryGetValue(RequestKey, out var r) && r.Timeout is { } t ? t + TimeSpan.FromSeconds(1) : attempt,
+            IsTransient,
+            retryable: c => c.Properties.TryGetValue(RequestKey, out var r) && (r.IsRead || (retryWrites && r.Idempotent)));
     }
 
     /// <summary>Failures worth another node, another attempt, and counted by the breaker.</summary>
