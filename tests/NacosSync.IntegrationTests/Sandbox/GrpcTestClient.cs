@@ -24,6 +24,9 @@ internal sealed class GrpcTestClient : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly CancellationTokenSource _closing = new();
+
+    // A gRPC request stream takes one write at a time; the push reader's answers and the test's own messages share it.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private AsyncDuplexStreamingCall<Payload, Payload>? _stream;
     private Task _reader = Task.CompletedTask;
 
@@ -137,7 +140,18 @@ internal sealed class GrpcTestClient : IAsyncDisposable
         }
     }
 
-    public Task SendOnStreamAsync(string type, JsonObject body) => _stream!.RequestStream.WriteAsync(Build(type, body));
+    public async Task SendOnStreamAsync(string type, JsonObject body)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await _stream!.RequestStream.WriteAsync(Build(type, body));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     /// <summary>Closes the channel (the TCP connection), as a client process exit would.</summary>
     public async ValueTask DisposeAsync()
@@ -156,6 +170,7 @@ internal sealed class GrpcTestClient : IAsyncDisposable
         _stream?.Dispose();
         _channel.Dispose();
         _closing.Dispose();
+        _writeLock.Dispose();
     }
 
     private static Payload Build(string type, JsonObject body) => new()
