@@ -60,6 +60,30 @@ public sealed class ClusterOptions
 
     /// <summary>Per-request timeout. Default 5 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How the daemon speaks to the cluster where both would do: <see cref="ClusterTransport.Auto"/>
+    /// (gRPC on 2.x/3.x when the gRPC port answers, else HTTP), <see cref="ClusterTransport.Http"/> or
+    /// <see cref="ClusterTransport.Grpc"/> (fails the run, naming the cluster, when gRPC cannot be used).
+    /// 1.4 has no gRPC. Default Auto.
+    /// </summary>
+    public ClusterTransport Transport { get; set; } = ClusterTransport.Auto;
+
+    /// <summary>gRPC port = each node's HTTP port + this (Nacos's <c>nacos.server.grpc.port.offset</c>). Default 1000.</summary>
+    public int GrpcPortOffset { get; set; } = 1000;
+}
+
+/// <summary>How the daemon speaks to one cluster (<see cref="ClusterOptions.Transport"/>).</summary>
+public enum ClusterTransport
+{
+    /// <summary>gRPC on 2.x/3.x when the gRPC port answers, else HTTP.</summary>
+    Auto,
+
+    /// <summary>HTTP only (today's model on every line).</summary>
+    Http,
+
+    /// <summary>gRPC for what it serves; a cluster without gRPC fails the run by name.</summary>
+    Grpc,
 }
 
 /// <summary>A MySQL connection. The string needs <c>CharSet=utf8mb4</c> (added when absent).</summary>

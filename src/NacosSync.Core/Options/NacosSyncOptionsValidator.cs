@@ -111,6 +111,16 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             errors.Add($"{key}:RequestTimeout: '{Format(cluster.RequestTimeout)}' must be more than 0 and at most 00:05:00");
         }
 
+        if (!Enum.IsDefined(cluster.Transport))
+        {
+            errors.Add($"{key}:Transport: '{cluster.Transport}' is not one of Auto, Http, Grpc");
+        }
+
+        if (cluster.GrpcPortOffset is < 1 or > 65534)
+        {
+            errors.Add($"{key}:GrpcPortOffset: {cluster.GrpcPortOffset} must be between 1 and 65534 (Nacos's default is 1000)");
+        }
+
         if (cluster.Database is not null)
         {
             ValidateDatabase($"{key}:Database", cluster.Database, required: false, errors);

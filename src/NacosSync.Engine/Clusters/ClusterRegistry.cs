@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Nacos.Config;
+using NacosSync.Nacos.Grpc;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Database;
@@ -20,7 +21,7 @@ namespace NacosSync.Engine.Clusters;
 /// (trusted for <see cref="NacosServerVersionCache.Ttl"/>, read again after an outage) and a version
 /// that cannot be read fails the caller's run with <see cref="NacosVersionUnknownException"/>.
 /// </summary>
-internal sealed class ClusterRegistry : IDisposable
+internal sealed class ClusterRegistry : IDisposable, IAsyncDisposable
 {
     /// <summary>The id of naming's public namespace, on every Nacos line (reference §3).</summary>
     public const string PublicNamingNamespace = NacosNamingClient.PublicNamespace;
@@ -34,6 +35,7 @@ internal sealed class ClusterRegistry : IDisposable
     private readonly ConcurrentDictionary<string, NacosConfigClient> _configClients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SqlDatabase?> _databases = new(StringComparer.Ordinal);
     private readonly ResiliencePipelineRegistry<NacosPipelineKey>? _pipelines;
+    private readonly ClusterGrpcConnections _grpc;
 
     /// <param name="pipelines">Polly's registry for the per-cluster pipelines; null: each transport builds its own.</param>
     public ClusterRegistry(IOptions<NacosSyncOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory, HttpClient? httpClient = null,
@@ -45,6 +47,7 @@ internal sealed class ClusterRegistry : IDisposable
         _loggerFactory = loggerFactory;
         _ownsHttpClient = httpClient is null;
         _httpClient = httpClient ?? NacosHttp.CreateClient();
+        _grpc = new ClusterGrpcConnections(Cluster, Transport, timeProvider, loggerFactory, pipelines);
     }
 
     public NacosTransport Transport(string clusterKey) =>
@@ -54,6 +57,20 @@ internal sealed class ClusterRegistry : IDisposable
 
     /// <summary>The cluster's config client, on the same transport as its naming client.</summary>
     public NacosConfigClient Config(string clusterKey) => _configClients.GetOrAdd(clusterKey, key => new NacosConfigClient(Transport(key)));
+
+    /// <summary>
+    /// The cluster's started gRPC connection for <paramref name="module"/> (<c>naming</c> or <c>config</c>), one per
+    /// <paramref name="purpose"/> (whoever reads its pushes owns it); null when the cluster is spoken to over HTTP
+    /// (<see cref="ClusterOptions.Transport"/>, <see cref="ClusterGrpcConnections"/>).
+    /// </summary>
+    /// <exception cref="NacosVersionUnknownException">The version cannot be read.</exception>
+    /// <exception cref="NacosGrpcUnavailableException">The cluster is set to <c>Grpc</c> and gRPC cannot be used; the message says why.</exception>
+    public Task<NacosGrpcConnection?> GrpcAsync(string clusterKey, string module, string purpose, CancellationToken cancellationToken) =>
+        _grpc.GetAsync(clusterKey, module, purpose, cancellationToken);
+
+    /// <summary>As <see cref="GrpcAsync"/>, held to one node (no failover): what that node serves, for per-node proofs.</summary>
+    public Task<NacosGrpcConnection?> GrpcToNodeAsync(string clusterKey, Uri node, string module, string purpose, CancellationToken cancellationToken) =>
+        _grpc.GetToNodeAsync(clusterKey, node, module, purpose, cancellationToken);
 
     /// <summary>The cluster's Nacos database (<see cref="ClusterOptions.Database"/>), or null when none is configured.</summary>
     /// <exception cref="InvalidOperationException">The connection string file cannot be read; the message names the key.</exception>
@@ -100,6 +117,18 @@ internal sealed class ClusterRegistry : IDisposable
     }
 
     public void Dispose()
+    {
+        _grpc.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        DisposeHttp();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _grpc.DisposeAsync().ConfigureAwait(false);
+        DisposeHttp();
+    }
+
+    private void DisposeHttp()
     {
         foreach (var transport in _transports.Values.Where(t => t.IsValueCreated))
         {

@@ -56,3 +56,7 @@ internal sealed class NacosVersionUnknownException(string cluster, string messag
     /// <summary>The cluster's key in the configuration.</summary>
     public string Cluster { get; } = cluster;
 }
+
+/// <summary>A cluster set to <c>Transport: Grpc</c> cannot be spoken to over gRPC (1.4, or no node's gRPC port answers); the message names the cluster and why.</summary>
+internal sealed class NacosGrpcUnavailableException(string message, Exception? innerException = null)
+    : NacosException(message, innerException);

@@ -81,6 +81,13 @@ internal sealed partial class NacosTransport : IDisposable
     /// <summary>Forgets the remembered version (after a rolling upgrade, say).</summary>
     public void ForgetServerVersion() => _version.Forget();
 
+    /// <summary>
+    /// The HTTP login's access token, logging in (at the preferred node) when there is none or it is due
+    /// for refresh; null when the cluster has no credentials. gRPC connections send it as <c>accessToken</c>.
+    /// </summary>
+    /// <exception cref="NacosUnauthorizedException">The cluster refused the credentials; the message names the keys to check.</exception>
+    public ValueTask<string?> AccessTokenAsync(CancellationToken cancellationToken) => _login.TokenAsync(PreferredServer, cancellationToken);
+
     public void Dispose()
     {
         _login.Dispose();
