@@ -114,6 +114,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             watch.Namespaces = [.. sourceNamespaces];
             watch.EveryNamespace = everyNamespace;
             watch.LastListing = timeProvider.GetUtcNow();
+            watch.LastGroupDiscovery = watch.LastListing; // the full run read the catalog of every group
             watch.Ready = true;
         }
 
