@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
 using NacosSync.Core.State;
+using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 
@@ -14,12 +15,21 @@ namespace NacosSync.Engine.Naming;
 /// run re-lists dirty services and those due for renewal and looks at the target only where the source
 /// answer differs from the applied baseline. Baselines are kept in the run-state store
 /// (<see cref="StateScope.AppliedBaseline"/>), so a restarted process resumes without re-applying everything.
+/// With <paramref name="clusters"/>, a source that is spoken to over gRPC (2.x/3.x) is watched through
+/// subscriptions on a connection instead (<see cref="GrpcServiceSubscriber"/>): no renewals.
 /// </summary>
-internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvider timeProvider, ILogger<NamingChangeFeed> logger, NamingChangeFeedOptions? options = null) : IDisposable
+internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvider timeProvider, ILogger<NamingChangeFeed> logger, NamingChangeFeedOptions? options = null,
+    ClusterRegistry? clusters = null) : IDisposable
 {
     private readonly NamingChangeFeedOptions _options = options ?? new NamingChangeFeedOptions();
     private readonly ConcurrentDictionary<string, NamingTaskWatch> _tasks = new(StringComparer.Ordinal);
     private readonly AppliedBaselines _baselines = new(store, timeProvider);
+
+    /// <summary>
+    /// Raised with the task's name when a push (or a reconnect) made services dirty: the host starts an
+    /// incremental run at once instead of waiting for the next tick. Raised on the push's thread; handlers return at once.
+    /// </summary>
+    public event Action<string>? Woken;
 
     /// <summary>Pushes received since start, all tasks (benchmark and tests).</summary>
     public long PushesReceived => _tasks.Values.Sum(t => Interlocked.Read(ref t.Pushes));
@@ -104,6 +114,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             watch.Namespaces = [.. sourceNamespaces];
             watch.EveryNamespace = everyNamespace;
             watch.LastListing = timeProvider.GetUtcNow();
+            watch.LastGroupDiscovery = watch.LastListing; // the full run read the catalog of every group
             watch.Ready = true;
         }
 
@@ -118,12 +129,15 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             return new NamingChangeBatch([], new Dictionary<ServiceKey, DateTimeOffset>(), null);
         }
 
-        EnsureListener(task, watch);
+        await ChooseFeedAsync(task, watch, cancellationToken);
         var now = timeProvider.GetUtcNow();
         if (now - watch.LastListing >= _options.ListingInterval)
         {
-            await RefreshListingAsync(watch, task.Source, NamespaceReader.KnownGroups(task.Options, target: false), now, cancellationToken);
+            await RefreshListingAsync(task, watch, NamespaceReader.KnownGroups(task.Options, target: false), now, cancellationToken);
         }
+
+        var renews = watch.Subscriber is null; // gRPC subscriptions live with the connection
+        watch.Subscriber?.EnsureAll();
 
         var batch = new List<ServiceKey>();
         var changedAt = new Dictionary<ServiceKey, DateTimeOffset>();
@@ -139,7 +153,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
                 batch.Add(service);
                 changedAt[service] = dirty;
             }
-            else if (now - track.RenewedAt >= _options.RenewInterval)
+            else if (renews && now - track.RenewedAt >= _options.RenewInterval)
             {
                 batch.Add(service);
             }
@@ -201,8 +215,11 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     public DateTimeOffset? OldestPending(string taskName) =>
         _tasks.TryGetValue(taskName, out var watch) ? watch.Services.Values.Select(t => t.DirtySince).Where(d => d is not null).DefaultIfEmpty(null).Min() : null;
 
-    /// <summary>A push named <paramref name="group"/>@@<paramref name="service"/>: it does not name the namespace, so the service is marked in every watched one.</summary>
-    internal void Pushed(string taskName, string group, string service)
+    /// <summary>
+    /// A push named <paramref name="group"/>@@<paramref name="service"/>: where it does not name the namespace (UDP, and
+    /// 2.x gRPC, which sends only the ServiceInfo), the service is marked in every watched one.
+    /// </summary>
+    internal void Pushed(string taskName, string group, string service, string? namespaceId = null)
     {
         if (!_tasks.TryGetValue(taskName, out var watch))
         {
@@ -213,30 +230,49 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         var now = timeProvider.GetUtcNow();
         foreach (var (key, track) in watch.Services)
         {
-            if (key.Service == service && key.Group == group)
+            if (key.Service == service && key.Group == group && (namespaceId is null || key.Namespace == namespaceId))
             {
                 track.Mark(now);
             }
         }
+
+        Wake(taskName);
     }
+
+    private void Wake(string taskName) => Woken?.Invoke(taskName);
 
     public void Dispose()
     {
         foreach (var watch in _tasks.Values)
         {
             watch.Listener?.Dispose();
+            watch.Subscriber?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private async Task RefreshListingAsync(NamingTaskWatch watch, NacosNamingClient source, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RefreshListingAsync(NamingTask task, NamingTaskWatch watch, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var source = task.Source;
         try
         {
             var namespaces = watch.EveryNamespace ? [.. (await source.ListNamespacesAsync(cancellationToken)).Select(n => n.Id)] : watch.Namespaces;
             var listed = new HashSet<ServiceKey>();
+            var complete = true;
             foreach (var ns in namespaces)
             {
-                listed.UnionWith(await source.ListServicesAsync(ns, cancellationToken, knownGroups));
+                if (watch.Subscriber is { } subscriber && now - watch.LastGroupDiscovery < _options.GroupDiscoveryInterval)
+                {
+                    complete &= await GrpcServiceLister.ListAsync(subscriber.Connection, ns, GroupsOf(watch, ns, knownGroups), listed, _options.ListPageSize, cancellationToken);
+                }
+                else
+                {
+                    listed.UnionWith(await source.ListServicesAsync(ns, cancellationToken, knownGroups));
+                }
+            }
+
+            if (watch.Subscriber is not null && now - watch.LastGroupDiscovery >= _options.GroupDiscoveryInterval)
+            {
+                watch.LastGroupDiscovery = now;
             }
 
             foreach (var service in listed)
@@ -251,7 +287,8 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
 
             foreach (var (service, track) in watch.Services)
             {
-                if (!listed.Contains(service) && !track.Vanished)
+                // A listing whose pages did not add up (the set changed while paging) marks nothing vanished.
+                if (complete && !listed.Contains(service) && !track.Vanished)
                 {
                     track.Vanished = true;
                     track.Mark(now);
@@ -275,6 +312,10 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
                 (group, service) => Pushed(task.Name, group, service), logger);
         }
     }
+
+    /// <summary>The watched groups of a namespace, with the task's known ones: what the gRPC listing asks for (one group per request).</summary>
+    private static List<string> GroupsOf(NamingTaskWatch watch, string ns, IReadOnlyCollection<string> knownGroups) =>
+        [.. watch.Services.Keys.Where(k => k.Namespace == ns).Select(k => k.Group).Concat(knownGroups).Distinct(StringComparer.Ordinal)];
 
     [LoggerMessage(EventId = 4122, Level = LogLevel.Information, Message = "New source service {Service}: watched from now on")]
     private static partial void LogNewService(ILogger logger, ServiceKey service);

@@ -29,7 +29,8 @@ internal static class NamingServiceCollectionExtensions
             KeptTasks(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value)));
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaKeeper>());
         services.TryAddSingleton(sp => new NamingChangeFeed(sp.GetRequiredService<IRunStateStore>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamingChangeFeed>>(), sp.GetService<NamingChangeFeedOptions>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamingChangeFeed>>(), sp.GetService<NamingChangeFeedOptions>(),
+            sp.GetRequiredService<ClusterRegistry>()));
         services.TryAddSingleton(sp => NamingRuns.Create(sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<ClusterRegistry>(),
             sp.GetRequiredService<ReplicaKeeper>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<NamingChangeFeed>()));

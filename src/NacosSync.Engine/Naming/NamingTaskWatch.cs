@@ -21,4 +21,13 @@ internal sealed class NamingTaskWatch
     public DateTimeOffset? StartFullTriedAt { get; set; }
 
     public UdpPushListener? Listener { get; set; }
+
+    /// <summary>The gRPC feed (2.x/3.x source on gRPC); null on the UDP feed.</summary>
+    public GrpcServiceSubscriber? Subscriber { get; set; }
+
+    /// <summary>Whether the source's transport was looked up (gRPC subscriber or UDP listener chosen).</summary>
+    public bool FeedChosen { get; set; }
+
+    /// <summary>The gRPC feed's last listing of every group (HTTP catalog): finds services in groups no watched service is in.</summary>
+    public DateTimeOffset LastGroupDiscovery { get; set; }
 }

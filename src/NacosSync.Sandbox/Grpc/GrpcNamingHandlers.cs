@@ -54,13 +54,19 @@ internal static class GrpcNamingHandlers
         return new BatchInstanceResponse("batchRegisterInstance");
     }
 
-    /// <summary>SubscribeServiceRequestHandler: answers the current ServiceInfo (healthyOnly false), then pushes on every change.</summary>
+    /// <summary>
+    /// SubscribeServiceRequestHandler: answers the current ServiceInfo, then pushes on every change. Without clusters the
+    /// answer is the stored data as is (disabled instances included, own health); with clusters, the list view (Nacos's
+    /// selectInstancesWithHealthyProtection keeps disabled ones there: not modelled, the daemon names no clusters).
+    /// </summary>
     private static NacosResponse Subscribe(GrpcCall call)
     {
         var request = call.Body<SubscribeServiceRequest>();
         var service = Service(request.Namespace, request.ServiceName, request.GroupName);
         var clusters = request.Clusters ?? "";
-        var info = GrpcServiceInfos.Read(call.Node.Cluster.Naming, service, clusters, healthyOnly: false);
+        var info = string.IsNullOrWhiteSpace(clusters)
+            ? GrpcServiceInfos.Stored(call.Node.Cluster.Naming, service)
+            : GrpcServiceInfos.Read(call.Node.Cluster.Naming, service, clusters, healthyOnly: false);
         if (request.Subscribe)
         {
             call.Connection.Subscriptions[service] = clusters;

@@ -9,9 +9,19 @@ internal static class GrpcServiceInfos
     /// <summary>SwitchDomain.defaultPushCacheMillis.</summary>
     public const long PushCacheMillis = 10000;
 
-    public static GrpcServiceInfo Read(NamingStore naming, ServiceKey key, string clusters, bool healthyOnly)
+    public static GrpcServiceInfo Read(NamingStore naming, ServiceKey key, string clusters, bool healthyOnly) =>
+        From(key, naming.List(key, clusters, healthyOnly));
+
+    /// <summary>
+    /// <c>ServiceStorage.getData</c> as is: every instance, disabled ones included, with its own health and no protect
+    /// threshold. SubscribeServiceRequestHandler answers this when the request names no clusters (<c>handleClusterData</c>).
+    /// </summary>
+    public static GrpcServiceInfo Stored(NamingStore naming, ServiceKey key) =>
+        From(key, new ServiceInfoView(key, "", naming.AllInstances(key), false, naming.Clock.GetUtcNow().ToUnixTimeMilliseconds()));
+
+    private static GrpcServiceInfo From(ServiceKey key, ServiceInfoView view)
     {
-        var view = naming.List(key, clusters, healthyOnly);
+        var clusters = view.Clusters;
         var hosts = view.Hosts.Select(h => new GrpcInstance(
             string.Create(CultureInfo.InvariantCulture, $"{h.Ip}#{h.Port}#{h.ClusterName}#{key.GroupedName}"),
             h.Ip,

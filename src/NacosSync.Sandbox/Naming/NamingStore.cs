@@ -240,6 +240,9 @@ internal sealed partial class NamingStore
         }
     }
 
+    /// <summary>The cluster's clock (the stamps of answers).</summary>
+    public TimeProvider Clock => _clock;
+
     /// <summary>What <c>instance/list</c> returns: enabled instances of the asked clusters, protect threshold applied.</summary>
     public ServiceInfoView List(ServiceKey serviceKey, string clusters, bool healthyOnly)
     {

@@ -20,8 +20,11 @@ namespace NacosSync.IntegrationTests.Naming;
 /// </summary>
 internal sealed class NamingSyncHarness : IAsyncDisposable
 {
-    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, IRunStateStore store)
+    private readonly bool _grpcFeed;
+
+    private NamingSyncHarness(SandboxCluster a, SandboxCluster b, FakeTimeProvider clock, NacosSyncOptions options, IRunStateStore store, bool grpcFeed = false)
     {
+        _grpcFeed = grpcFeed;
         A = a;
         B = b;
         Clock = clock;
@@ -55,7 +58,8 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public NacosNamingClient TargetApi => Clients.Naming("b");
 
     public static async Task<NamingSyncHarness> StartAsync(NacosVersionProfile profile = NacosVersionProfile.V2_4, Action<SyncTaskOptions>? configure = null,
-        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, NacosVersionProfile? targetProfile = null, bool databases = false)
+        bool twoWay = false, int sourceNodes = 1, bool auth = false, bool mySqlState = false, NacosVersionProfile? targetProfile = null, bool databases = false,
+        bool grpcFeed = false)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var a = await StartClusterAsync(profile, sourceNodes, clock, auth, databases);
@@ -91,7 +95,7 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
             store = new MySqlRunStateStore(database, clock);
         }
 
-        return new NamingSyncHarness(a, b, clock, options, store);
+        return new NamingSyncHarness(a, b, clock, options, store, grpcFeed);
     }
 
     /// <summary>
@@ -153,7 +157,9 @@ internal sealed class NamingSyncHarness : IAsyncDisposable
     public (ReplicaKeeper Keeper, NamingChangeFeed Feed, NamingSyncRunner Runner) OtherProcess()
     {
         var keeper = new ReplicaKeeper(Clients, Store, Clock, NullLogger<ReplicaKeeper>.Instance, restoreTasks: ["a-to-b"]);
-        var feed = new NamingChangeFeed(Store, Clock, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
+        // With grpcFeed, as the daemon wires it: a source on gRPC (Transport Auto, 2.x/3.x) is watched through subscriptions.
+        var feed = new NamingChangeFeed(Store, Clock, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" },
+            _grpcFeed ? Clients : null);
         var runner = NamingRuns.Create(Microsoft.Extensions.Options.Options.Create(Options), Clients, keeper, Store, Clock, NullLoggerFactory.Instance, feed);
         return (keeper, feed, runner);
     }
