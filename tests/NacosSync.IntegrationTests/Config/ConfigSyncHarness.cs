@@ -142,8 +142,9 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     public ConfigOwnershipLedger Ledger => new(StateDatabase);
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
+    /// <param name="watches">The source watch (config over gRPC): set, the source's gRPC connection for listening is given to the runs.</param>
     public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null,
-        TimeSpan? historyOverlap = null)
+        TimeSpan? historyOverlap = null, ConfigSourceWatches? watches = null)
     {
         var endpoints = new ConfigTaskEndpoints
         {
@@ -151,9 +152,10 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             TargetDatabase = Task.Config.Mode == ConfigSyncMode.Database ? TargetDatabase : null,
             SourceApi = Client("src", Source),
             TargetApi = Client("tgt", Target, intercepted: true),
+            SourceListen = Options.Clusters["src"].Transport == ClusterTransport.Http ? null : ct => _grpc.GetAsync("src", "config", "listen", ct),
         };
         return new ConfigSyncRunner(new StaticOptionsMonitor(Options), state ?? State,
-            Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
+            Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance, watches)
         {
             SkipCacheRefresh = skipRefresh,
             DeleteThroughApi = deleteThroughApi,
