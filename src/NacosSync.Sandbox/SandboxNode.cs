@@ -61,7 +61,7 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
 
-    /// <summary>What this node was asked (HTTP by path, gRPC by request type).</summary>
+    /// <summary>The HTTP paths and gRPC request types this node was asked, counted.</summary>
     public SandboxRequestCounts Requests { get; } = new();
 
     /// <summary>The gRPC connection fault switch for this node (drop all connections, stall).</summary>
@@ -338,7 +338,7 @@ public sealed class SandboxNode : IAsyncDisposable
 
     private async Task ApplyFaultsAndAuthAsync(HttpContext context, Func<Task> next)
     {
-        Requests.Count(context.Request.Path.Value ?? "");
+        Requests.CountHttp(context.Request.Method, context.Request.Path.Value ?? "");
         switch (Faults.Mode)
         {
             case FaultMode.ServerError:

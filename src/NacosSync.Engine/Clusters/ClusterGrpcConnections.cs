@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Options;
+using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Grpc;
 using NacosSync.Nacos.Transport;
 using Polly.Registry;
@@ -38,6 +39,9 @@ internal sealed partial class ClusterGrpcConnections(
     /// <summary>As <see cref="GetAsync(string, string, string, CancellationToken)"/>, to <paramref name="node"/> only (no failover): per-node proofs.</summary>
     public Task<NacosGrpcConnection?> GetToNodeAsync(string clusterKey, Uri node, string module, string purpose, CancellationToken cancellationToken) =>
         GetAsync(clusterKey, module, purpose, node ?? throw new ArgumentNullException(nameof(node)), cancellationToken);
+
+    /// <summary>The config client's view of <paramref name="clusterKey"/>'s connections: purpose <c>api</c> for the cluster, <c>proof</c> per node.</summary>
+    public IConfigGrpcConnections ForConfig(string clusterKey) => new ConfigConnections(this, clusterKey);
 
     private async Task<NacosGrpcConnection?> GetAsync(string clusterKey, string module, string purpose, Uri? node, CancellationToken cancellationToken)
     {
@@ -122,6 +126,14 @@ internal sealed partial class ClusterGrpcConnections(
         }
 
         _connections.Clear();
+    }
+
+    private sealed class ConfigConnections(ClusterGrpcConnections connections, string clusterKey) : IConfigGrpcConnections
+    {
+        public Task<NacosGrpcConnection?> ClusterAsync(CancellationToken cancellationToken) => connections.GetAsync(clusterKey, "config", "api", cancellationToken);
+
+        public Task<NacosGrpcConnection?> NodeAsync(Uri node, CancellationToken cancellationToken) =>
+            connections.GetToNodeAsync(clusterKey, node, "config", "proof", cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

@@ -56,7 +56,10 @@ internal sealed class ClusterRegistry : IDisposable, IAsyncDisposable
     public NacosNamingClient Naming(string clusterKey) => new(Transport(clusterKey));
 
     /// <summary>The cluster's config client, on the same transport as its naming client.</summary>
-    public NacosConfigClient Config(string clusterKey) => _configClients.GetOrAdd(clusterKey, key => new NacosConfigClient(Transport(key)));
+    /// <remarks>On a cluster spoken to over gRPC, query/publish/remove use its <c>config</c>/<c>api</c> connection and proofs one
+    /// <c>config</c>/<c>proof</c> connection per node (<see cref="ClusterGrpcConnections.ForConfig"/>).</remarks>
+    public NacosConfigClient Config(string clusterKey) =>
+        _configClients.GetOrAdd(clusterKey, key => new NacosConfigClient(Transport(key), _grpc.ForConfig(key)));
 
     /// <summary>
     /// The cluster's started gRPC connection for <paramref name="module"/> (<c>naming</c> or <c>config</c>), one per

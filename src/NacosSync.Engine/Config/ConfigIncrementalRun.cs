@@ -77,6 +77,7 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         foreach (var change in chunk)
         {
             var sourceDigest = sourceRows.TryGetValue(change.Source, out var row) ? scope.ForTarget(row.Digest with { Key = change.Target }) : null;
+            tally.SourceChanges.Add((change.Source, row?.Digest.Md5 ?? ""));
             tally.Read += sourceDigest is null ? 0 : 1;
             switch (ConfigDiff.Compare(change.Target, sourceDigest, targetDigests.GetValueOrDefault(change.Target)))
             {

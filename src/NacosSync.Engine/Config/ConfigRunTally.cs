@@ -24,6 +24,9 @@ internal sealed class ConfigRunTally
 
     public List<double> Latencies { get; } = [];
 
+    /// <summary>Source keys an incremental run saw change, with their md5 now (<c>""</c>: deleted): what the source watch listens to next.</summary>
+    public List<(ConfigKey Key, string Md5)> SourceChanges { get; } = [];
+
     public DateTimeOffset? OldestPending { get; private set; }
 
     public IReadOnlyList<SyncError> Errors => _errors;

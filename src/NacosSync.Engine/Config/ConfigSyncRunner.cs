@@ -20,7 +20,8 @@ internal sealed partial class ConfigSyncRunner(
     ConfigOwnershipLedger ledger,
     IConfigEndpointsProvider endpoints,
     TimeProvider timeProvider,
-    ILogger<ConfigSyncRunner> logger) : ISyncRunner
+    ILogger<ConfigSyncRunner> logger,
+    ConfigSourceWatches? sourceWatches = null) : ISyncRunner
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _fallbackFullAt = new(StringComparer.Ordinal);
 
@@ -122,8 +123,11 @@ internal sealed partial class ConfigSyncRunner(
         var stages = Stages();
         if (mode == SyncMode.Incremental)
         {
+            // Every change pushed before this point is in the history this run reads; a later push wakes another run.
+            sourceWatches?.Wakes.Begin(taskName);
             if (await new ConfigIncrementalRun(scope, stages, logger).RunAsync(tally, cancellationToken) is not { } fallback)
             {
+                await TrackAsync(scope, full: false, tally, cancellationToken);
                 return;
             }
 
@@ -139,7 +143,12 @@ internal sealed partial class ConfigSyncRunner(
         }
 
         await new ConfigFullRun(scope, stages).RunAsync(tally, cancellationToken);
+        await TrackAsync(scope, full: true, tally, cancellationToken);
     }
+
+    /// <summary>A source on gRPC is listened to (docs/config.md): its pushes wake the next incremental run at once.</summary>
+    private Task TrackAsync(ConfigTaskScope scope, bool full, ConfigRunTally tally, CancellationToken cancellationToken) =>
+        sourceWatches is null ? Task.CompletedTask : sourceWatches.TrackAsync(scope, full, tally.SourceChanges, cancellationToken);
 
     private ConfigStages Stages()
     {

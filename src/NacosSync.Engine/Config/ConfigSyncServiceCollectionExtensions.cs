@@ -19,6 +19,8 @@ internal static class ConfigSyncServiceCollectionExtensions
         services.AddClusterRegistry();
         services.TryAddSingleton<IConfigEndpointsProvider, ConfigEndpointsProvider>();
         services.TryAddSingleton(sp => new ConfigOwnershipLedger(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<ConfigChangeWakes>();
+        services.TryAddSingleton<ConfigSourceWatches>();
         services.TryAddSingleton<ConfigSyncRunner>();
         services.AddSingleton<ISyncRunner>(sp => sp.GetRequiredService<ConfigSyncRunner>());
         return services;

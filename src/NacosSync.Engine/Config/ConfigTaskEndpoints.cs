@@ -1,6 +1,7 @@
 using NacosSync.Core.Options;
 using NacosSync.Engine.Clusters;
 using NacosSync.Nacos.Config;
+using NacosSync.Nacos.Grpc;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 using Polly.Registry;
@@ -18,6 +19,9 @@ internal sealed class ConfigTaskEndpoints
     public required NacosConfigClient SourceApi { get; init; }
 
     public required NacosConfigClient TargetApi { get; init; }
+
+    /// <summary>The source cluster's gRPC connection for listening (<c>config</c>/<c>listen</c>); null, or answering null: not on gRPC.</summary>
+    public Func<CancellationToken, Task<NacosGrpcConnection?>>? SourceListen { get; init; }
 }
 
 /// <summary>Builds (once per task) the endpoints of a task from its options.</summary>
@@ -46,6 +50,7 @@ internal sealed class ConfigEndpointsProvider(ClusterRegistry clusters) : IConfi
                 : null,
             SourceApi = clusters.Config(task.Source),
             TargetApi = clusters.Config(task.Target),
+            SourceListen = ct => clusters.GrpcAsync(task.Source, "config", "listen", ct),
         };
     }
 }

@@ -8,13 +8,18 @@ namespace NacosSync.Nacos.Config;
 /// <c>casMd5</c>, delete, search, the check of a node's cache, and the refresh calls sent to one node at
 /// a time. Each call goes through the dialect of the cluster's version line (<see cref="NacosServerVersion.HttpApi"/>,
 /// followed when the version cache's TTL expires): v1 HTTP on 1.4–2.5, v1 client + v3 admin on 3.0–3.1,
-/// v3 on 3.2+. Callers never learn which.
+/// v3 on 3.2+. With <paramref name="grpc"/> (the registry's connections), 2.x/3.x clusters on gRPC are queried, published
+/// to, removed from and proven by batch listening over gRPC (<see cref="GrpcConfigDialect"/>), the rest over that HTTP line.
+/// Callers never learn which.
 /// </summary>
-internal sealed class NacosConfigClient(NacosTransport transport)
+internal sealed class NacosConfigClient(NacosTransport transport, IConfigGrpcConnections? grpc = null)
 {
     private readonly V1ConfigDialect _v1 = new(transport);
     private readonly V3ConfigDialect _v3 = new(transport);
     private MixedConfigDialect? _mixed;
+    private GrpcConfigDialect? _grpcV1;
+    private GrpcConfigDialect? _grpcMixed;
+    private GrpcConfigDialect? _grpcV3;
 
     public NacosTransport Transport => transport;
 
@@ -40,7 +45,8 @@ internal sealed class NacosConfigClient(NacosTransport transport)
         }
         catch (NacosRejectedException ex) when (casMd5 is not null && ex.ServerMessage.Contains("Cas publish fail", StringComparison.OrdinalIgnoreCase))
         {
-            // v1: HTTP 500 "caused: Cas publish fail, ..."; v3: HTTP 500 Result {code 20005, data "Cas publish fail, ..."} (ConfigOperationService).
+            // v1: HTTP 500 "caused: Cas publish fail, ..."; v3: HTTP 500 Result {code 20005, data "Cas publish fail, ..."} (ConfigOperationService);
+            // gRPC: ConfigPublishResponse resultCode 500 "Cas publish fail,server md5 may have changed." (ConfigPublishRequestHandler).
             throw new ConfigCasConflictException($"{row.Key}: changed in the target since it was read (casMd5 {casMd5})");
         }
     }
@@ -68,8 +74,9 @@ internal sealed class NacosConfigClient(NacosTransport transport)
     /// <summary>
     /// Asks one node which of <paramref name="expected"/> it serves with another md5 (an md5 of <c>""</c>
     /// asks that the key be absent), comparing with that node's own cache and addressing each key's tenant
-    /// literally (so a 2.x <c>public</c> tenant is the one written, reference §3). Up to 3.1 this is the
-    /// config listener's short poll (one request; the answer is read from the <c>Probe-Modify-Response-New</c>
+    /// literally (so a 2.x <c>public</c> tenant is the one written, reference §3). On gRPC this is one
+    /// <c>ConfigBatchListenRequest</c> to that node (<see cref="GrpcConfigDialect.StaleOnNodeAsync"/>). Over HTTP up to 3.1
+    /// it is the config listener's short poll (one request; the answer is read from the <c>Probe-Modify-Response-New</c>
     /// header and the body, reference §2 <c>ConfigServletInner.doPollingConfig</c>); 3.2+ has no HTTP listener,
     /// so each key is read from the node.
     /// </summary>
@@ -102,10 +109,24 @@ internal sealed class NacosConfigClient(NacosTransport transport)
     /// <summary>The dialect of the cluster's line, from its (cached) version.</summary>
     private async Task<IConfigDialect> DialectAsync(CancellationToken cancellationToken) => For(await transport.GetServerVersionAsync(cancellationToken));
 
-    private IConfigDialect For(NacosServerVersion version) => version.HttpApi switch
+    private IConfigDialect For(NacosServerVersion version)
     {
-        NacosHttpApi.V1 => _v1,
-        NacosHttpApi.V1ClientV3Admin => _mixed ??= new MixedConfigDialect(_v1, _v3),
-        _ => _v3,
-    };
+        IConfigDialect http = version.HttpApi switch
+        {
+            NacosHttpApi.V1 => _v1,
+            NacosHttpApi.V1ClientV3Admin => _mixed ??= new MixedConfigDialect(_v1, _v3),
+            _ => _v3,
+        };
+        if (grpc is null || version.Major < 2)
+        {
+            return http;
+        }
+
+        return version.HttpApi switch
+        {
+            NacosHttpApi.V1 => _grpcV1 ??= new GrpcConfigDialect(grpc, http),
+            NacosHttpApi.V1ClientV3Admin => _grpcMixed ??= new GrpcConfigDialect(grpc, http),
+            _ => _grpcV3 ??= new GrpcConfigDialect(grpc, http),
+        };
+    }
 }

@@ -38,7 +38,7 @@ internal sealed class NacosGrpcService
     {
         await _node.ConnectionFaults.WhileStalledAsync(context.CancellationToken);
         var type = request.Metadata?.Type ?? "";
-        _node.Requests.Count(SandboxRequestCounts.GrpcPrefix + type);
+        _node.Requests.CountGrpc(type);
         var transport = Connections.Transport(context.GetHttpContext().Connection.Id);
         if (type == "ServerCheckRequest")
         {

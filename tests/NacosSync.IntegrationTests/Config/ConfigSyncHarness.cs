@@ -4,6 +4,7 @@ using NacosSync.Core.Config;
 using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Config;
 using NacosSync.IntegrationTests.Infrastructure;
 using NacosSync.IntegrationTests.Sandbox;
@@ -27,6 +28,8 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
 
     private readonly HttpClient _http = NacosHttp.CreateClient();
     private readonly HttpClient _interceptedHttp;
+    private readonly Dictionary<string, NacosTransport> _grpcTransports = new(StringComparer.Ordinal);
+    private readonly ClusterGrpcConnections _grpc;
 
     /// <summary>What the daemon's calls to the target's API meet: counted, and failed on demand.</summary>
     public TargetTraffic Traffic { get; } = new();
@@ -35,6 +38,7 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     {
         Profile = profile;
         _interceptedHttp = new HttpClient(new TrafficHandler(Traffic) { InnerHandler = new SocketsHttpHandler() }) { Timeout = Timeout.InfiniteTimeSpan };
+        _grpc = new ClusterGrpcConnections(name => Options.Clusters[name], GrpcTransport, TimeProvider.System, NullLoggerFactory.Instance, null);
     }
 
     public NacosVersionProfile Profile { get; }
@@ -63,7 +67,9 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
 
     public NacosConfigClient TargetApi { get; private set; } = null!;
 
-    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database, NacosVersionProfile? targetProfile = null, int targetNodes = 2)
+    /// <param name="transport">Both clusters' <c>Transport</c>; Http (the default here) keeps the config clients off gRPC.</param>
+    public static async Task<ConfigSyncHarness> StartAsync(NacosVersionProfile profile, ConfigSyncMode mode = ConfigSyncMode.Database, NacosVersionProfile? targetProfile = null, int targetNodes = 2,
+        ClusterTransport transport = ClusterTransport.Http)
     {
         var sourceDb = await MariaDbServer.CreateDatabaseAsync("cfgsrc");
         var targetDb = await MariaDbServer.CreateDatabaseAsync("cfgtgt");
@@ -76,8 +82,8 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         {
             Source = source, Target = target, SourceDatabase = sourceDb, TargetDatabase = targetDb, StateDatabase = stateDb,
         };
-        harness.Options.Clusters["src"] = new ClusterOptions { ServerAddresses = [.. source.ServerAddresses] };
-        harness.Options.Clusters["tgt"] = new ClusterOptions { ServerAddresses = [.. target.ServerAddresses] };
+        harness.Options.Clusters["src"] = new ClusterOptions { ServerAddresses = [.. source.ServerAddresses], Transport = transport };
+        harness.Options.Clusters["tgt"] = new ClusterOptions { ServerAddresses = [.. target.ServerAddresses], Transport = transport };
         V3SandboxKit.Credentials(harness.Options.Clusters["src"], profile);
         V3SandboxKit.Credentials(harness.Options.Clusters["tgt"], targetProfile ?? profile);
         harness.Options.Tasks[TaskName] = new SyncTaskOptions
@@ -92,17 +98,42 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>A client with the credentials of <see cref="Options"/>' cluster <paramref name="name"/> (a shipped 3.1+ needs them).</summary>
+    /// <summary>
+    /// A client with the credentials of <see cref="Options"/>' cluster <paramref name="name"/> (a shipped 3.1+ needs them); on gRPC
+    /// when that cluster's <c>Transport</c> is not Http, through the harness's connections (one per cluster, purpose and node, as the registry's).
+    /// </summary>
     public NacosConfigClient Client(string name, SandboxCluster cluster, bool intercepted = false)
     {
         var credentials = Options.Clusters.TryGetValue(name, out var c) ? c : new ClusterOptions();
-        return new(new NacosTransport(
+        var grpc = credentials.Transport == ClusterTransport.Http ? null : _grpc.ForConfig(name);
+        return new(Transport(name, cluster, intercepted ? _interceptedHttp : _http), grpc);
+    }
+
+    private NacosTransport Transport(string name, SandboxCluster cluster, HttpClient http)
+    {
+        var credentials = Options.Clusters.TryGetValue(name, out var c) ? c : new ClusterOptions();
+        return new NacosTransport(
             new NacosTransportOptions
             {
                 Name = name, Servers = [.. cluster.Nodes.Select(n => n.BaseAddress)], RetryDelay = TimeSpan.FromMilliseconds(20),
                 Username = credentials.Username, Password = credentials.Password, IdentityKey = credentials.IdentityKey, IdentityValue = credentials.IdentityValue,
             },
-            intercepted ? _interceptedHttp : _http));
+            http);
+    }
+
+    /// <summary>The transport the gRPC connections of cluster <paramref name="name"/> take their version, nodes and token from.</summary>
+    private NacosTransport GrpcTransport(string name)
+    {
+        lock (_grpcTransports)
+        {
+            if (!_grpcTransports.TryGetValue(name, out var transport))
+            {
+                transport = Transport(name, name == "src" ? Source : Target, _http);
+                _grpcTransports[name] = transport;
+            }
+
+            return transport;
+        }
     }
 
     /// <summary>The run state the runners share (the state database), as a restarted daemon finds it.</summary>
@@ -111,8 +142,9 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
     public ConfigOwnershipLedger Ledger => new(StateDatabase);
 
     /// <summary>A new runner, as after a restart: nothing kept in memory but the databases.</summary>
+    /// <param name="watches">The source watch (config over gRPC): set, the source's gRPC connection for listening is given to the runs.</param>
     public ConfigSyncRunner Runner(bool skipRefresh = false, bool deleteThroughApi = true, Func<IConfigTarget, IConfigTarget>? decorateTarget = null, IRunStateStore? state = null,
-        TimeSpan? historyOverlap = null)
+        TimeSpan? historyOverlap = null, ConfigSourceWatches? watches = null)
     {
         var endpoints = new ConfigTaskEndpoints
         {
@@ -120,9 +152,10 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
             TargetDatabase = Task.Config.Mode == ConfigSyncMode.Database ? TargetDatabase : null,
             SourceApi = Client("src", Source),
             TargetApi = Client("tgt", Target, intercepted: true),
+            SourceListen = Options.Clusters["src"].Transport == ClusterTransport.Http ? null : ct => _grpc.GetAsync("src", "config", "listen", ct),
         };
         return new ConfigSyncRunner(new StaticOptionsMonitor(Options), state ?? State,
-            Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance)
+            Ledger, new FixedConfigEndpointsProvider(endpoints), TimeProvider.System, NullLogger<ConfigSyncRunner>.Instance, watches)
         {
             SkipCacheRefresh = skipRefresh,
             DeleteThroughApi = deleteThroughApi,
@@ -176,6 +209,12 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _grpc.DisposeAsync();
+        foreach (var transport in _grpcTransports.Values)
+        {
+            transport.Dispose();
+        }
+
         await Source.DisposeAsync();
         await Target.DisposeAsync();
         _http.Dispose();
