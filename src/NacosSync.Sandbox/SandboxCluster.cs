@@ -45,6 +45,12 @@ public sealed class SandboxCluster : IAsyncDisposable
     /// <summary>Number of UDP pushes sent so far (for tests of subscription behaviour).</summary>
     public long PushCount => Push.PushCount;
 
+    /// <summary>HTTP heartbeats the cluster received so far (every node, every API version).</summary>
+    public long BeatCount => Naming.Beats;
+
+    /// <summary>Ephemeral instances registered over HTTP so far (gRPC registrations not counted).</summary>
+    public long HttpEphemeralRegistrationCount => Naming.HttpEphemeralRegistrations;
+
     internal SandboxClusterOptions Options { get; }
 
     /// <summary>The sandbox clock (the options' TimeProvider, scaled by TimeScale).</summary>

@@ -36,4 +36,11 @@ public sealed class HighAvailabilityOptions
     /// firings of one that missed its check-in by <see cref="CheckinInterval"/> more (about 10 s after death).
     /// </summary>
     public TimeSpan CheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Tasks with <c>Naming:ReplicaHolding: Connection</c>: how often a replica that does not own such a task reads the
+    /// replica set its owner saved and holds the same batches on its own connection, so that the owner's death removes
+    /// nothing. Also how long a replica the owner removed or changed may still be served as it was (docs/ha.md). Default 2 s.
+    /// </summary>
+    public TimeSpan StandbyRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -166,6 +166,19 @@ public enum ReplicaMode
     Persistent,
 }
 
+/// <summary>How ephemeral replicas are held in the target (<see cref="NamingSyncOptions.ReplicaHolding"/>; docs/naming.md).</summary>
+public enum ReplicaHolding
+{
+    /// <summary>Registered over HTTP and kept alive by the daemon's heartbeats, every replica beaten every interval (the default).</summary>
+    Heartbeat,
+
+    /// <summary>
+    /// Held by the daemon's gRPC connection to the target (Nacos 2.x/3.x): one <c>batchRegisterInstance</c> per service
+    /// carries all of its replicas, no beats. They vanish at once when the connection drops, unless a standby holds them too.
+    /// </summary>
+    Connection,
+}
+
 /// <summary>Service and instance sync.</summary>
 public sealed class NamingSyncOptions
 {
@@ -174,6 +187,12 @@ public sealed class NamingSyncOptions
 
     /// <summary>Default <see cref="ReplicaMode.Ephemeral"/>.</summary>
     public ReplicaMode ReplicaMode { get; set; } = ReplicaMode.Ephemeral;
+
+    /// <summary>
+    /// How ephemeral replicas are held: <see cref="ReplicaHolding.Heartbeat"/> or <see cref="ReplicaHolding.Connection"/>
+    /// (needs a 2.x/3.x target spoken to over gRPC). Default Heartbeat.
+    /// </summary>
+    public ReplicaHolding ReplicaHolding { get; set; } = ReplicaHolding.Heartbeat;
 
     /// <summary>Group filter. Default: all groups.</summary>
     public FilterOptions GroupFilter { get; set; } = new();

@@ -69,6 +69,11 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
             errors.Add($"HighAvailability:CheckinInterval: {ha.CheckinInterval} is too short; use at least 00:00:01 (default 00:00:05)");
         }
 
+        if (ha.StandbyRefreshInterval < TimeSpan.FromMilliseconds(200) || ha.StandbyRefreshInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"HighAvailability:StandbyRefreshInterval: {ha.StandbyRefreshInterval} is outside 00:00:00.2 to 00:01:00 (default 00:00:02)");
+        }
+
         if (ha.ReplicaName is { } name && (name.Length is 0 or > 100 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
         {
             errors.Add($"HighAvailability:ReplicaName: '{name}' must be 1 to 100 characters without spaces (default: the host name)");
@@ -183,6 +188,7 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
         }
 
         errors.AddRange(task.Naming.Heartbeat.Errors(prefix + ":Naming:Heartbeat", options.HighAvailability));
+        errors.AddRange(ReplicaHoldingRules.Errors(prefix, task, options));
         if (!task.Naming.Enabled && !task.Config.Enabled && !task.Auth.Enabled)
         {
             errors.Add($"{prefix}: Naming:Enabled, Config:Enabled and Auth:Enabled are all false; enable at least one or set Enabled to false");

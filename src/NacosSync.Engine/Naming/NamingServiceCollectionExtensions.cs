@@ -26,7 +26,8 @@ internal static class NamingServiceCollectionExtensions
         services.TryAddSingleton(sp => new ReplicaKeeper(
             sp.GetRequiredService<ClusterRegistry>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(),
-            KeptTasks(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value)));
+            KeptTasks(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value),
+            ReplicaHoldingPlan.For(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value, standby: false)));
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaKeeper>());
         services.TryAddSingleton(sp => new NamingChangeFeed(sp.GetRequiredService<IRunStateStore>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamingChangeFeed>>(), sp.GetService<NamingChangeFeedOptions>(),

@@ -37,13 +37,25 @@ internal sealed partial class ReplicaKeeper
                 var entry = new KeptReplica(new ReplicaId(task, replica.Key.Address), cluster, replica);
                 if (_entries.TryAdd(entry.Id, entry))
                 {
-                    _scheduler.ScheduleWithin(entry, spread ?? _options.Interval);
+                    if (_holding.HoldsOnConnection(task))
+                    {
+                        _holder.Hold(task, cluster, replica);
+                    }
+                    else
+                    {
+                        _scheduler.ScheduleWithin(entry, spread ?? _options.Interval);
+                    }
+
                     restored++;
                 }
             }
         }
 
         LogRestored(_logger, task, restored);
+        if (_holding.HoldsOnConnection(task))
+        {
+            Adopted(task);
+        }
     }
 
     /// <summary>
@@ -52,6 +64,7 @@ internal sealed partial class ReplicaKeeper
     /// </summary>
     public void AbandonTask(string task)
     {
+        var abandoned = new List<KeptReplica>();
         foreach (var id in _entries.Keys.Where(i => i.Task == task))
         {
             if (_entries.TryRemove(id, out var entry))
@@ -60,10 +73,14 @@ internal sealed partial class ReplicaKeeper
                 {
                     entry.Forgotten = true;
                 }
+
+                abandoned.Add(entry);
             }
 
             _unsaved.Discard(id);
         }
+
+        Abandoned(task, abandoned);
     }
 
     /// <summary>

@@ -17,6 +17,8 @@ namespace NacosSync.Engine.Naming;
 /// due one interval after the last was due, so one hung node delays nobody else.
 /// The kept set lives in the run-state store (<see cref="StateScope.Replica"/>), written as it changes: at
 /// start the keeper loads it and beats every replica within one interval, before any full run.
+/// Tasks set to <c>ReplicaHolding: Connection</c> are not beaten: their replicas are held by the
+/// <see cref="ConnectionReplicaHolder"/> (ReplicaKeeper.Connection.cs), the kept set persisted alike.
 /// </summary>
 internal sealed partial class ReplicaKeeper : BackgroundService
 {
@@ -34,11 +36,17 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     private readonly BeatScheduler _scheduler;
     private bool _restored;
     private PeriodicTimer? _timer;
+    private readonly ReplicaHoldingPlan _holding;
+    private readonly ConnectionReplicaHolder _holder;
 
     /// <param name="restoreTasks">Tasks whose persisted replicas are loaded and beaten at start (the daemon's ephemeral naming tasks).</param>
+    /// <param name="holding">Which tasks hold their replicas on a connection, and which of them this process mirrors while it does not own them; default none.</param>
     public ReplicaKeeper(ClusterRegistry clients, IRunStateStore store, TimeProvider timeProvider, ILogger<ReplicaKeeper> logger,
-        SyncMetrics? metrics = null, ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restoreTasks = null)
+        SyncMetrics? metrics = null, ReplicaKeeperOptions? options = null, IReadOnlyCollection<string>? restoreTasks = null, ReplicaHoldingPlan? holding = null)
     {
+        ArgumentNullException.ThrowIfNull(clients);
+        _holding = holding ?? ReplicaHoldingPlan.None;
+        _holder = new ConnectionReplicaHolder((cluster, ct) => clients.GrpcAsync(cluster, "naming", ConnectionReplicaHolder.Purpose, ct), logger);
         _store = store;
         _storedSet = new StoredReplicaSet(store);
         _unsaved = new UnsavedReplicaChanges(store);
@@ -78,10 +86,12 @@ internal sealed partial class ReplicaKeeper : BackgroundService
         var fresh = new KeptReplica(id, targetCluster, replica);
         var entry = _entries.GetOrAdd(id, fresh);
         var changed = ReferenceEquals(entry, fresh);
+        string? movedFrom = null;
         lock (entry)
         {
             if (!changed && (!ReferenceEquals(entry.Replica, replica) && replica.Differences(entry.Replica, compareHealth: true).Length > 0 || entry.TargetCluster != targetCluster))
             {
+                movedFrom = entry.TargetCluster != targetCluster ? entry.TargetCluster : null;
                 entry.Replica = replica;
                 entry.TargetCluster = targetCluster;
                 changed = true;
@@ -93,7 +103,19 @@ internal sealed partial class ReplicaKeeper : BackgroundService
             _unsaved.Kept(id, ReplicaRow.From(targetCluster, replica, _timeProvider.GetUtcNow()));
         }
 
-        if (ReferenceEquals(entry, fresh))
+        if (_holding.HoldsOnConnection(task))
+        {
+            if (changed)
+            {
+                if (movedFrom is not null)
+                {
+                    _holder.Release(task, movedFrom, id.Address);
+                }
+
+                _holder.Hold(task, targetCluster, replica);
+            }
+        }
+        else if (ReferenceEquals(entry, fresh))
         {
             _scheduler.ScheduleSpread(entry);
         }
@@ -136,6 +158,8 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                     entry.Forgotten = true;
                     inFlight.Add(entry.InFlight);
                 }
+
+                Released(entry);
             }
 
             _unsaved.Discard(id);
@@ -189,6 +213,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                 }
 
                 _scheduler.DispatchDue(stoppingToken);
+                TickConnections(stoppingToken);
                 await SaveAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -244,6 +269,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
                 entry.Forgotten = true;
             }
 
+            Released(entry);
             _unsaved.Dropped(id);
         }
     }

@@ -11,7 +11,8 @@ namespace NacosSync.Engine.Naming;
 /// Applies allowed changes to the target with bounded concurrency. Removals are final: the keeper
 /// forgets each replica (in memory and in the run-state store, after any beat in flight has returned)
 /// before it is deregistered, so no beat of this process, and no other process that reads the store,
-/// brings it back.
+/// brings it back. Under <c>ReplicaHolding: Connection</c> ephemeral replicas are written as their services'
+/// batches on the daemon's connection (ReplicaWriter.Connection.cs); persistent ones and kind changes go over HTTP.
 /// </summary>
 internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger)
 {
@@ -41,6 +42,11 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
                     failed[address] = true; // pending: the next run tries again
                 }
             }
+        }
+
+        if (keeper.HoldsOnConnection(task.Name))
+        {
+            changes = await ApplyOnConnectionAsync(task, changes, failed, tally, cancellationToken);
         }
 
         var mixingReported = new ConcurrentDictionary<ServiceKey, bool>();

@@ -19,7 +19,8 @@ internal static class HighAvailabilityRegistration
     /// Ownership of tasks. High availability on: leases on the state database (<see cref="TaskOwnership"/>, a
     /// hosted service to register before Quartz's, so that it gives its tasks back only after the running jobs
     /// stopped), the run-state store fenced by them, and a keeper that restores a task's replicas when this
-    /// replica takes it over rather than at start. Off: <see cref="SoleOwnership"/>, nothing fenced.
+    /// replica takes it over rather than at start; tasks holding replicas on a connection are mirrored by every
+    /// replica that does not own them (a standby's batches on its own connection). Off: <see cref="SoleOwnership"/>, nothing fenced.
     /// Call before <see cref="NacosSyncHost.AddSyncServices"/> (these registrations win over its defaults).
     /// </summary>
     public static IServiceCollection AddTaskOwnership(this IServiceCollection services, NacosSyncOptions options, ReplicaIdentity identity)
@@ -49,7 +50,8 @@ internal static class HighAvailabilityRegistration
         // The keeper restores nothing at start: each task's replicas are loaded by the replica that takes the task.
         services.AddSingleton(sp => new ReplicaKeeper(
             sp.GetRequiredService<ClusterRegistry>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(), restoreTasks: []));
+            sp.GetRequiredService<ILogger<ReplicaKeeper>>(), sp.GetService<SyncMetrics>(), sp.GetService<ReplicaKeeperOptions>(), restoreTasks: [],
+            ReplicaHoldingPlan.For(options, standby: true)));
         return services;
     }
 }

@@ -7,6 +7,39 @@ namespace NacosSync.Sandbox.Naming;
 /// </summary>
 internal sealed partial class NamingStore
 {
+    private long _beats;
+    private long _httpEphemeralRegistrations;
+
+    /// <summary>HTTP heartbeats received (v1/v2 beat, v3 heartBeat=true), for tests that count them.</summary>
+    public long Beats => Interlocked.Read(ref _beats);
+
+    /// <summary>Ephemeral instances registered over HTTP (not over gRPC), for tests that count them.</summary>
+    public long HttpEphemeralRegistrations => Interlocked.Read(ref _httpEphemeralRegistrations);
+
+    /// <summary>
+    /// The instances a read sees: those of every client (each HTTP ip:port, each gRPC connection), equal ones once.
+    /// Nacos 2.1.1–3.0.3 <c>ServiceStorage.getAllInstancesFromIndex</c> collects every client's instances of the service
+    /// into a <c>HashSet&lt;Instance&gt;</c>, and <c>Instance.equals</c>/<c>hashCode</c> compare <c>toString()</c>
+    /// (instanceId, ip, port, weight, healthy, enabled, ephemeral, clusterName, serviceName, metadata): two connections
+    /// publishing the same instance show it once; if any attribute differs, both show, at the same ip:port.
+    /// </summary>
+    private static IEnumerable<InstanceEntry> Published(ServiceEntry service)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var instance in service.Instances.Values)
+        {
+            if (seen.Add(Identity(instance)))
+            {
+                yield return instance;
+            }
+        }
+    }
+
+    private static string Identity(InstanceEntry i) =>
+        string.Join('\u0001', i.Ip, i.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), i.ClusterName,
+            i.EffectiveWeight.ToString("R", System.Globalization.CultureInfo.InvariantCulture), i.Healthy, i.EffectiveEnabled, i.Ephemeral,
+            string.Join('\u0002', i.EffectiveMetadata.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Key + "\u0003" + m.Value)));
+
     /// <summary>
     /// Replaces what <paramref name="connectionId"/> holds in <paramref name="serviceKey"/> with
     /// <paramref name="instances"/> (empty = deregister: removes the connection's instance whatever

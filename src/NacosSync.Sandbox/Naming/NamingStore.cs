@@ -33,6 +33,11 @@ internal sealed partial class NamingStore
 
     public NamingWriteResult Register(RegisterRequest request)
     {
+        if (request.Ephemeral)
+        {
+            Interlocked.Increment(ref _httpEphemeralRegistrations);
+        }
+
         NamingWriteResult result;
         lock (_gate)
         {
@@ -149,6 +154,7 @@ internal sealed partial class NamingStore
     /// </summary>
     public bool Beat(ServiceKey serviceKey, string ip, int port, string clusterName, BeatInfo? beat)
     {
+        Interlocked.Increment(ref _beats);
         var changed = false;
         lock (_gate)
         {
@@ -255,7 +261,7 @@ internal sealed partial class NamingStore
             }
 
             var wanted = clusters.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var candidates = service.Instances.Values
+            var candidates = Published(service)
                 .Where(i => wanted.Length == 0 || wanted.Contains(i.ClusterName, StringComparer.Ordinal))
                 .Where(i => i.EffectiveEnabled)
                 .OrderBy(i => i.Ip, StringComparer.Ordinal).ThenBy(i => i.Port)
@@ -279,7 +285,7 @@ internal sealed partial class NamingStore
         lock (_gate)
         {
             return _services.TryGetValue(serviceKey, out var service)
-                ? service.Instances.Values.OrderBy(i => i.Ip, StringComparer.Ordinal).ThenBy(i => i.Port).Select(i => View(i, i.Healthy)).ToList()
+                ? Published(service).OrderBy(i => i.Ip, StringComparer.Ordinal).ThenBy(i => i.Port).Select(i => View(i, i.Healthy)).ToList()
                 : [];
         }
     }
@@ -387,8 +393,9 @@ internal sealed partial class NamingStore
                 return (0, 0, 0);
             }
 
-            var clusters = service.Instances.Values.Select(i => i.ClusterName).Distinct(StringComparer.Ordinal).Count();
-            return (clusters, service.Instances.Count, service.Instances.Values.Count(i => i.Healthy));
+            var published = Published(service).ToList();
+            var clusters = published.Select(i => i.ClusterName).Distinct(StringComparer.Ordinal).Count();
+            return (clusters, published.Count, published.Count(i => i.Healthy));
         }
     }
 
