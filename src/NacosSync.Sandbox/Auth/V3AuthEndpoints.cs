@@ -37,9 +37,10 @@ internal static class V3AuthEndpoints
             return NacosResults.Text(SandboxAuth.V3UserNotFound, StatusCodes.Status403Forbidden);
         }
 
-        var token = cluster.Auth.IssueToken();
+        var token = cluster.Auth.IssueToken(p["username"]!);
         context.Response.Headers.Authorization = "Bearer " + token;
-        return NacosResults.JsonBody(new { accessToken = token, tokenTtl = cluster.Auth.TokenTtlSeconds, globalAdmin = true, username = p["username"] });
+        var admin = await cluster.Auth.IsGlobalAdminAsync(p["username"], context.RequestAborted);
+        return NacosResults.JsonBody(new { accessToken = token, tokenTtl = cluster.Auth.TokenTtlSeconds, globalAdmin = admin, username = p["username"] });
     }
 
     /// <summary>
@@ -51,7 +52,7 @@ internal static class V3AuthEndpoints
     {
         var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
         var password = string.IsNullOrWhiteSpace(p["password"]) ? RandomPassword() : p["password"]!;
-        if (!cluster.Auth.TryCreateAdmin(password))
+        if (!await cluster.Auth.TryCreateAdminAsync(password, context.RequestAborted))
         {
             return NacosResults.JsonBody(new { code = StatusCodes.Status409Conflict, message = "have admin user cannot use it.", data = (object?)null });
         }

@@ -92,9 +92,9 @@ internal static class CoreEndpoints
 
         return NacosResults.JsonBody(new
         {
-            accessToken = cluster.Auth.IssueToken(),
+            accessToken = cluster.Auth.IssueToken(p["username"]!),
             tokenTtl = cluster.Auth.TokenTtlSeconds,
-            globalAdmin = true,
+            globalAdmin = await cluster.Auth.IsGlobalAdminAsync(p["username"], context.RequestAborted),
             username = p["username"],
         });
     }
