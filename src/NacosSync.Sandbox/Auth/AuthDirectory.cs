@@ -113,6 +113,15 @@ internal sealed class AuthDirectory(SqlDatabase database)
             "SELECT COUNT(*) FROM users WHERE username = @username", new { username }, cancellationToken: ct)) > 0;
     }
 
+    /// <summary>Users filtered exactly by name (blank = all), as <c>getUsers</c>: name and hash.</summary>
+    public async Task<IReadOnlyList<SandboxUser>> ListUsersAsync(string username, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<SandboxUser>(new CommandDefinition(
+            "SELECT username, password, enabled FROM users WHERE (@username = '' OR username = @username) ORDER BY username",
+            new { username }, cancellationToken: ct))];
+    }
+
     /// <summary>Role bindings filtered exactly by user and role (blank = any), as <c>getRolesByUserNameAndRoleName</c>.</summary>
     public async Task<IReadOnlyList<SandboxRole>> ListRolesAsync(string username, string role, CancellationToken ct)
     {

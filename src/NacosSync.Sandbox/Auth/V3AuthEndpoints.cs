@@ -18,6 +18,7 @@ internal static class V3AuthEndpoints
     {
         app.MapPost("/nacos/v3/auth/user/login", async Task<IResult> (HttpContext c) => await LoginAsync(c, cluster));
         app.MapPost("/nacos/v3/auth/user/admin", async Task<IResult> (HttpContext c) => await CreateAdminAsync(c, cluster));
+        AuthAdminEndpoints.MapV3(app, cluster);
     }
 
     /// <summary>
