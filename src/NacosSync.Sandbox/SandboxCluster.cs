@@ -25,7 +25,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         Clock = Math.Abs(options.TimeScale - 1.0) < 1e-9 ? options.TimeProvider : new ScaledTimeProvider(options.TimeProvider, options.TimeScale);
         Naming = new NamingStore(Clock, Traits, options);
         Push = new UdpPushService(Naming, Traits, Clock, options.PushClientTimeout);
-        Auth = new SandboxAuth(options, Traits, Clock);
+        Auth = new SandboxAuth(options, Traits, Clock, options.Database is { } db ? new AuthDirectory(db) : null);
         ConfigStore = options.Database is { } database ? new ConfigStore(database, Traits) : null;
         Logger = options.LoggerFactory.CreateLogger("NacosSync.Sandbox");
     }
@@ -79,6 +79,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         var cluster = new SandboxCluster(options);
         try
         {
+            await cluster.Auth.StartAsync(ct);
             for (var i = 0; i < options.Nodes; i++)
             {
                 var node = new SandboxNode(cluster, i, options.Ports?[i] ?? 0, options.ConsolePorts?[i] ?? 0);
@@ -103,7 +104,7 @@ public sealed class SandboxCluster : IAsyncDisposable
     /// <summary>
     /// Runs one maintenance pass now, on the sandbox clock: ephemeral expiry (unhealthy after 15 s,
     /// deleted after 30 s), empty-service removal (60 s), push subscription lapse, each running
-    /// node's dump-change worker when its period has passed, and gRPC idle detection (probe after
+    /// node's dump-change worker when its period has passed, the auth cache reload (15 s), and gRPC idle detection (probe after
     /// 20 s idle, drop 5 s later without an answer). With a fake clock, advance it and call this.
     /// </summary>
     public async Task RunMaintenanceAsync(CancellationToken ct = default)
@@ -113,6 +114,7 @@ public sealed class SandboxCluster : IAsyncDisposable
         {
             Naming.Expire();
             Push.Expire();
+            await Auth.ReloadIfDueAsync(ct);
             foreach (var node in _nodes)
             {
                 await node.RunDumpChangeIfDueAsync(ct);

@@ -53,8 +53,10 @@ public sealed class SandboxClusterOptions
     public bool? AdminAuthEnabled { get; set; }
 
     /// <summary>
-    /// The one (global admin) user when auth is on, before 3.1. Default nacos / nacos. 3.1+ ships no user: create the
-    /// admin with <c>POST /nacos/v3/auth/user/admin</c> (name <c>nacos</c>, the posted password).
+    /// The one (global admin) user when auth is on, before 3.1. Default nacos / nacos. With a <see cref="Database"/> it is
+    /// written to its <c>users</c> table (bcrypt, ROLE_ADMIN) at start unless that user is there, and the tables decide
+    /// who logs in. 3.1+ ships no user: create the admin with <c>POST /nacos/v3/auth/user/admin</c> (name <c>nacos</c>,
+    /// the posted password).
     /// </summary>
     public string AdminUsername { get; set; } = "nacos";
 
@@ -63,6 +65,13 @@ public sealed class SandboxClusterOptions
 
     /// <summary>Token lifetime reported as <c>tokenTtl</c> and enforced. Default 18000 s.</summary>
     public TimeSpan TokenTtl { get; set; } = TimeSpan.FromSeconds(18000);
+
+    /// <summary>
+    /// With a <see cref="Database"/>: how often (sandbox time) the cached <c>users</c>, <c>roles</c> and <c>permissions</c>
+    /// are reloaded from it (NacosUserDetailsServiceImpl / NacosRoleServiceImpl <c>@Scheduled(fixedDelay = 15000)</c>);
+    /// a user written to the table logs in after the next reload. Default 15 s.
+    /// </summary>
+    public TimeSpan AuthCacheReloadInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Server identity header name (<c>nacos.core.auth.server.identity.key</c>); null = none.</summary>
     public string? IdentityKey { get; set; }
@@ -140,6 +149,11 @@ public sealed class SandboxClusterOptions
         if (AuthEnabled == true && (string.IsNullOrEmpty(AdminUsername) || string.IsNullOrEmpty(AdminPassword)))
         {
             throw new ArgumentException("auth needs AdminUsername and AdminPassword", nameof(AdminUsername));
+        }
+
+        if (AuthCacheReloadInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AuthCacheReloadInterval), AuthCacheReloadInterval, "the auth cache reload interval must be positive");
         }
 
         if ((IdentityKey is null) != (IdentityValue is null))

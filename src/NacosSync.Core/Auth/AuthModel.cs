@@ -38,4 +38,18 @@ public static class AuthObjectKeys
     public static string Of(AuthRoleBinding role) => $"role\u0001{role.Role}\u0001{role.Username}";
 
     public static string Of(AuthGrant permission) => $"permission\u0001{permission.Role}\u0001{permission.Resource}\u0001{permission.Action}";
+
+    /// <summary>The object a key names, as its <c>ToString</c> writes it (never a hash: keys hold none).</summary>
+    public static string Describe(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var parts = key.Split('\u0001');
+        return parts switch
+        {
+            ["user", var user] => $"user {user}",
+            ["role", var role, var user] => $"role {role} of {user}",
+            ["permission", var role, var resource, var action] => $"permission {role} {action} {resource}",
+            _ => key,
+        };
+    }
 }

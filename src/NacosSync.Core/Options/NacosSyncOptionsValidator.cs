@@ -174,17 +174,8 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
                 errors.Add($"Clusters:{task.Source}:Database: missing; task '{key}' reads configs from the source database even in Config:Mode Api; add a Database or disable Config");
             }
 
-            if (task.Auth.Enabled)
-            {
-                foreach (var (cluster, side, verb) in new[] { (task.Source, source, "reads"), (task.Target, target, "writes") })
-                {
-                    if (side.Database is null)
-                    {
-                        errors.Add($"Clusters:{cluster}:Database: missing; task '{key}' {verb} users, roles and permissions there (Auth:Enabled), "
-                            + "and users cannot be copied through the API (their passwords are hashes); add a Database or disable Auth");
-                    }
-                }
-            }
+            // Auth needs no database: a side without one is read (users with their hashes, roles, permissions) or written
+            // (roles and permissions only) through its auth API, and each user API mode cannot copy is named at run time.
         }
 
         errors.AddRange(task.Naming.Heartbeat.Errors(prefix + ":Naming:Heartbeat", options.HighAvailability));

@@ -6,13 +6,15 @@ using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
+using NacosSync.Nacos.Auth;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Auth;
 
 namespace NacosSync.Engine.Auth;
 
 /// <summary>
-/// Users, role bindings and permissions, table to table through both Nacos databases (docs/auth.md). One run, in the
+/// Users, role bindings and permissions, table to table through both Nacos databases, or through a side's auth API where
+/// it has no database (API mode: roles and permissions only; the users it cannot copy are named) (docs/auth.md). One run, in the
 /// order of the house loop: refuse → load state (what the task created, the last fingerprints) → read both sides → plan
 /// (<see cref="AuthPlanner"/>) → guard (<see cref="DeletionPolicy"/>) → apply in one transaction → verify by reading the
 /// target again → save state → count. An incremental run first compares both sides' fingerprints with the last run's
@@ -66,21 +68,14 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
             return;
         }
 
-        if (clusters.Database(task.Source) is not { } sourceDb || clusters.Database(task.Target) is not { } targetDb)
+        var source = Side(task.Source);
+        var target = Side(task.Target);
+        if (string.Equals(source.Identity, target.Identity, StringComparison.Ordinal))
         {
-            tally.Error(SyncStage.ReadSource, $"Tasks:{taskName}:Auth needs the Nacos databases of both clusters (Clusters:{task.Source}:Database and Clusters:{task.Target}:Database): "
-                + "users cannot be copied through the API, as their passwords are stored as hashes");
+            tally.Error(SyncStage.ReadSource, $"Tasks:{taskName}: source and target are the same store ({source.Identity}); nothing is copied");
             return;
         }
 
-        if (string.Equals(sourceDb.Description, targetDb.Description, StringComparison.Ordinal))
-        {
-            tally.Error(SyncStage.ReadSource, $"Tasks:{taskName}: source and target are the same database ({sourceDb}); nothing is copied");
-            return;
-        }
-
-        var source = new AuthTableStore(sourceDb);
-        var target = new AuthTableStore(targetDb);
         var key = new StateKey(taskName, SyncKind.Auth);
 
         // Load state.
@@ -116,8 +111,19 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
             }
         }
 
-        var plan = AuthPlanner.Plan(sourceRead, targetRead, owned, protectedUsers, task.Auth, mapNamespace);
+        (AuthPlan Plan, IReadOnlyList<string> NotCopied) Plan(AuthSnapshot targetNow, IReadOnlySet<string> ownedNow)
+        {
+            var full = AuthPlanner.Plan(sourceRead, targetNow, ownedNow, protectedUsers, task.Auth, mapNamespace);
+            return target.ThroughApi ? AuthApiPlan.Restrict(full, targetNow, task.Target) : (full, []);
+        }
+
+        var (plan, notCopied) = Plan(targetRead, owned);
         tally.Planned(plan);
+        foreach (var line in notCopied)
+        {
+            LogNotCopied(logger, taskName, line);
+        }
+
         var removable = task.Auth.MirrorDeletes ? targetRead.Users.Count + targetRead.Roles.Count + targetRead.Permissions.Count : owned.Count;
         var verdict = DeletionPolicy.Judge(
             [new NamespaceDeletions("auth", plan.Removals, SourceReadComplete: true, SourceReadEmpty: sourceRead.Users.Count == 0)],
@@ -149,26 +155,33 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
         var now = timeProvider.GetUtcNow();
         var created = plan.CreateUsers.Select(AuthObjectKeys.Of).Concat(plan.AddRoles.Select(AuthObjectKeys.Of)).Concat(plan.AddPermissions.Select(AuthObjectKeys.Of)).ToList();
         await store.WriteEntriesAsync(key, StateScope.Owned, [.. created.Select(k => new StateEntry(k, "1", now))], [], cancellationToken);
-        await target.ApplyAsync(plan, applyRemovals, cancellationToken);
+        var failed = (await target.ApplyAsync(plan, applyRemovals, tally, cancellationToken)).ToHashSet(StringComparer.Ordinal);
         if (applyRemovals)
         {
-            var removed = plan.RemoveUsers.Select(AuthObjectKeys.Of).Concat(plan.RemoveRoles.Select(AuthObjectKeys.Of)).Concat(plan.RemovePermissions.Select(AuthObjectKeys.Of)).ToList();
+            var removed = plan.RemoveUsers.Select(AuthObjectKeys.Of).Concat(plan.RemoveRoles.Select(AuthObjectKeys.Of)).Concat(plan.RemovePermissions.Select(AuthObjectKeys.Of))
+                .Where(k => !failed.Contains(k)).ToList();
             await store.WriteEntriesAsync(key, StateScope.Owned, [], removed, cancellationToken);
         }
 
-        tally.Applied(plan, applyRemovals);
+        tally.Applied(plan, applyRemovals, failed);
 
         // Verify: the target now holds what was written.
         tally.Stage = SyncStage.Verify;
         var after = await target.ReadAsync(cancellationToken);
-        foreach (var missing in AuthPlanner.Plan(sourceRead, after, owned.Concat(created).ToHashSet(StringComparer.Ordinal), protectedUsers, task.Auth, mapNamespace).CreateUsers)
+        var (again, _) = Plan(after, owned.Concat(created).ToHashSet(StringComparer.Ordinal));
+        foreach (var missing in again.CreateUsers.Select(AuthObjectKeys.Of).Concat(again.AddRoles.Select(AuthObjectKeys.Of)).Concat(again.AddPermissions.Select(AuthObjectKeys.Of))
+            .Where(k => created.Contains(k) && !failed.Contains(k)))
         {
-            tally.Error(SyncStage.Verify, $"{missing} was written but is not in the target", AuthObjectKeys.Of(missing));
+            tally.Error(SyncStage.Verify, $"{AuthObjectKeys.Describe(missing)} was written but is not in the target", missing);
         }
 
         tally.Stage = SyncStage.Write;
         await store.SaveCheckpointAsync(key, $"{sourcePrint}|{await target.FingerprintAsync(cancellationToken)}", mode == SyncMode.Full, checkpoint?.Version ?? 0, cancellationToken);
     }
+
+    /// <summary>A cluster's database when it has one, else its auth API (API mode: roles and permissions only).</summary>
+    private AuthSide Side(string cluster) =>
+        clusters.Database(cluster) is { } database ? new DatabaseAuthSide(new AuthTableStore(database)) : new ApiAuthSide(new NacosAuthClient(clusters.Transport(cluster)));
 
     /// <summary>Maps a permission's namespace as the task maps namespaces (the public one is <c>""</c> on 2.x, <c>public</c> on 3.x: both versions are read).</summary>
     private async Task<Func<string, string?>> NamespaceMapAsync(SyncTaskOptions task, CancellationToken cancellationToken)
@@ -188,6 +201,9 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
 
     [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "Auth task {Task}: {Conflict}")]
     private static partial void LogConflict(ILogger logger, string task, string conflict);
+
+    [LoggerMessage(EventId = 5505, Level = LogLevel.Warning, Message = "Auth task {Task}: {What}")]
+    private static partial void LogNotCopied(ILogger logger, string task, string what);
 }
 
 /// <summary>The counts of one auth run.</summary>
@@ -227,11 +243,13 @@ internal sealed class AuthRunTally
         _guard = reason;
     }
 
-    public void Applied(AuthPlan plan, bool removals)
+    /// <summary>What the apply wrote: the plan but the objects in <paramref name="failed"/> (API mode, each reported).</summary>
+    public void Applied(AuthPlan plan, bool removals, IReadOnlySet<string> failed)
     {
-        _added = plan.Additions;
+        int Written<T>(IEnumerable<T> items, Func<T, string> key) => items.Count(i => !failed.Contains(key(i)));
+        _added = Written(plan.CreateUsers, AuthObjectKeys.Of) + Written(plan.AddRoles, AuthObjectKeys.Of) + Written(plan.AddPermissions, AuthObjectKeys.Of);
         _updated = plan.UpdateUsers.Count;
-        _removed = removals ? plan.Removals : 0;
+        _removed = removals ? Written(plan.RemoveUsers, AuthObjectKeys.Of) + Written(plan.RemoveRoles, AuthObjectKeys.Of) + Written(plan.RemovePermissions, AuthObjectKeys.Of) : 0;
     }
 
     public SyncRunResult Result(string task, SyncMode mode, TimeSpan duration) => new()

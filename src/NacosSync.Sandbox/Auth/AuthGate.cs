@@ -22,7 +22,8 @@ internal enum AuthScope
 /// <summary>
 /// The auth filters of a node (core/auth/AbstractWebAuthFilter, AuthFilter, AuthAdminFilter; the console's
 /// NacosConsoleAuthFilter): the server identity header passes, else a token or username/password must check out,
-/// else 403 with the message as Spring's error JSON.
+/// else 403 with the message as Spring's error JSON; then the user's permission on the request's resource
+/// (<see cref="RequestResource"/>, <see cref="SandboxAuth.AuthorizeAsync"/>), else 403 "authorization failed!".
 /// </summary>
 internal static class AuthGate
 {
@@ -43,13 +44,21 @@ internal static class AuthGate
         }
 
         var parameters = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
-        var failure = auth.Check(context.Request, parameters);
-        if (failure == AuthFailure.None)
+        var failure = auth.Check(context.Request, parameters, out var user);
+        if (failure != AuthFailure.None)
+        {
+            await V3Results.WriteSpringErrorAsync(context, cluster.Clock, StatusCodes.Status403Forbidden, "Forbidden", auth.Message(failure));
+            return true;
+        }
+
+        // Authenticated (a server identity passes every check); then validateAuthority on the resource the path names.
+        var target = RequestResource.Of(context.Request, parameters);
+        if (user is null || await auth.AuthorizeAsync(user, target?.Resource, target?.Action ?? "r", context.RequestAborted))
         {
             return false;
         }
 
-        await V3Results.WriteSpringErrorAsync(context, cluster.Clock, StatusCodes.Status403Forbidden, "Forbidden", auth.Message(failure));
+        await V3Results.WriteSpringErrorAsync(context, cluster.Clock, StatusCodes.Status403Forbidden, "Forbidden", auth.AuthorizationMessage);
         return true;
     }
 

@@ -18,6 +18,7 @@ internal static class V3AuthEndpoints
     {
         app.MapPost("/nacos/v3/auth/user/login", async Task<IResult> (HttpContext c) => await LoginAsync(c, cluster));
         app.MapPost("/nacos/v3/auth/user/admin", async Task<IResult> (HttpContext c) => await CreateAdminAsync(c, cluster));
+        AuthAdminEndpoints.MapV3(app, cluster);
     }
 
     /// <summary>
@@ -37,9 +38,10 @@ internal static class V3AuthEndpoints
             return NacosResults.Text(SandboxAuth.V3UserNotFound, StatusCodes.Status403Forbidden);
         }
 
-        var token = cluster.Auth.IssueToken();
+        var token = cluster.Auth.IssueToken(p["username"]!);
         context.Response.Headers.Authorization = "Bearer " + token;
-        return NacosResults.JsonBody(new { accessToken = token, tokenTtl = cluster.Auth.TokenTtlSeconds, globalAdmin = true, username = p["username"] });
+        var admin = await cluster.Auth.IsGlobalAdminAsync(p["username"], context.RequestAborted);
+        return NacosResults.JsonBody(new { accessToken = token, tokenTtl = cluster.Auth.TokenTtlSeconds, globalAdmin = admin, username = p["username"] });
     }
 
     /// <summary>
@@ -51,7 +53,7 @@ internal static class V3AuthEndpoints
     {
         var p = await NacosParams.ReadAsync(context.Request, context.RequestAborted);
         var password = string.IsNullOrWhiteSpace(p["password"]) ? RandomPassword() : p["password"]!;
-        if (!cluster.Auth.TryCreateAdmin(password))
+        if (!await cluster.Auth.TryCreateAdminAsync(password, context.RequestAborted))
         {
             return NacosResults.JsonBody(new { code = StatusCodes.Status409Conflict, message = "have admin user cannot use it.", data = (object?)null });
         }

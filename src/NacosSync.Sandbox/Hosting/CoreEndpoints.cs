@@ -28,6 +28,7 @@ internal static class CoreEndpoints
 
         app.MapPost("/nacos/v1/auth/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
         app.MapPost("/nacos/v1/auth/users/login", async Task<IResult> (HttpContext context) => await LoginAsync(context, cluster));
+        Auth.AuthAdminEndpoints.MapV1(app, cluster);
 
         app.MapGet("/nacos/v1/console/namespaces", async Task<IResult> (HttpContext context) =>
             NacosResults.JsonBody(new { code = 200, message = (string?)null, data = await NamespacesAsync(cluster, context.RequestAborted) }));
@@ -92,9 +93,9 @@ internal static class CoreEndpoints
 
         return NacosResults.JsonBody(new
         {
-            accessToken = cluster.Auth.IssueToken(),
+            accessToken = cluster.Auth.IssueToken(p["username"]!),
             tokenTtl = cluster.Auth.TokenTtlSeconds,
-            globalAdmin = true,
+            globalAdmin = await cluster.Auth.IsGlobalAdminAsync(p["username"], context.RequestAborted),
             username = p["username"],
         });
     }
