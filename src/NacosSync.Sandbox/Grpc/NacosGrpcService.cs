@@ -38,6 +38,7 @@ internal sealed class NacosGrpcService
     {
         await _node.ConnectionFaults.WhileStalledAsync(context.CancellationToken);
         var type = request.Metadata?.Type ?? "";
+        _node.Requests.CountGrpc(type);
         var transport = Connections.Transport(context.GetHttpContext().Connection.Id);
         if (type == "ServerCheckRequest")
         {
@@ -93,6 +94,7 @@ internal sealed class NacosGrpcService
                 await _node.ConnectionFaults.WhileStalledAsync(ct);
                 var payload = input.Current;
                 var type = payload.Metadata?.Type ?? "";
+                _node.Requests.CountGrpcStream(type);
                 if (type == "ConnectionSetupRequest" && transport is not null && connection is null)
                 {
                     ConnectionSetupRequest setup;
