@@ -40,7 +40,7 @@ internal static class ProcStats
         {
             if (line.StartsWith(key + ":", StringComparison.Ordinal))
             {
-                var parts = line[(key.Length + 1)..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries);
+                var parts = line[(key.Length + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kib))
                 {
                     return kib;
