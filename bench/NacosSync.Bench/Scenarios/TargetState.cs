@@ -59,7 +59,7 @@ internal sealed class TargetState(Workload workload, IReadOnlyList<SeededConfig>
         var chunks = _configs.Select(c => (c.Tenant, c.Group, c.DataId, c.Md5)).Chunk(500).ToList();
         var work = Enumerable.Range(0, target.Nodes.Count).SelectMany(node => chunks.Select((chunk, i) => (node, i, chunk)));
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (w, token) =>
-            stale[(w.node, w.i)] = await target.CountStaleAsync(w.chunk, w.node, token));
+            stale[(w.node, w.i)] = (await target.StaleAsync(w.chunk, w.node, token)).Count);
         // A key stale on both nodes counts twice: the figure is (node, key) pairs, zero when converged.
         return stale.Values.Sum();
     }

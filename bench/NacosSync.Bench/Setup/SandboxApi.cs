@@ -93,9 +93,10 @@ internal sealed class SandboxApi : IDisposable
 
     /// <summary>
     /// The keys among <paramref name="expected"/> whose md5 node <paramref name="node"/> does not serve, asked in one
-    /// listener probe without hold (<c>Long-Pulling-Timeout-No-Hangup</c>: ConfigController.listener answers at once).
+    /// listener probe without hold (<c>Long-Pulling-Timeout-No-Hangup</c>: ConfigController.listener answers at once),
+    /// as (tenant, group, dataId).
     /// </summary>
-    public async Task<int> CountStaleAsync(IReadOnlyList<(string Tenant, string Group, string DataId, string Md5)> expected, int node, CancellationToken ct)
+    public async Task<HashSet<(string Tenant, string Group, string DataId)>> StaleAsync(IEnumerable<(string Tenant, string Group, string DataId, string Md5)> expected, int node, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(expected);
         var probe = string.Concat(expected.Select(e => e.Tenant.Length == 0
@@ -107,8 +108,24 @@ internal sealed class SandboxApi : IDisposable
         request.Headers.Add("Long-Pulling-Timeout-No-Hangup", "true");
         using var response = await _http.SendAsync(request, ct);
         await EnsureAsync(response, "listener probe", ct);
-        var body = Uri.UnescapeDataString(await response.Content.ReadAsStringAsync(ct));
-        return body.Split('\u0001', StringSplitOptions.RemoveEmptyEntries).Length;
+        return ParseChanged(await response.Content.ReadAsStringAsync(ct));
+    }
+
+    /// <summary>The listener's answer: URL-encoded lines <c>dataId^2group[^2tenant]^1</c> (no tenant: the public one).</summary>
+    public static HashSet<(string Tenant, string Group, string DataId)> ParseChanged(string body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var result = new HashSet<(string, string, string)>();
+        foreach (var line in Uri.UnescapeDataString(body).Split('\u0001', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\u0002');
+            if (parts.Length >= 2)
+            {
+                result.Add((parts.Length > 2 ? parts[2] : "", parts[1], parts[0]));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Every node's request counts (<c>GET /sandbox/requests</c>, itself not counted).</summary>
