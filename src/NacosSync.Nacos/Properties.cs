@@ -3,4 +3,3 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("NacosSync.Hosting")]
 [assembly: InternalsVisibleTo("NacosSync.Engine")]
 [assembly: InternalsVisibleTo("NacosSync")]
-[assembly: InternalsVisibleTo("NacosSync.Bench.Naming")]

@@ -58,6 +58,9 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>3.x: <c>http://host:consolePort</c> (the console's context path is empty by default); null before 3.0.</summary>
     public Uri? ConsoleBaseAddress => ConsoleAddress is { } address ? new Uri($"http://{address}") : null;
 
+    /// <summary>Every request this node served, HTTP and gRPC (<c>GET /sandbox/requests</c> answers them).</summary>
+    public RequestCounter Requests { get; } = new();
+
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
 
@@ -328,6 +331,7 @@ public sealed class SandboxNode : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
         var app = builder.Build();
+        app.Use(Requests.HandleAsync);
         app.Use(ApplyFaultsAndAuthAsync);
         CoreEndpoints.Map(app, this);
         Naming.NamingEndpoints.Map(app, this);

@@ -5,4 +5,4 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("NacosSync.Hosting")]
 [assembly: InternalsVisibleTo("NacosSync.Engine")]
 [assembly: InternalsVisibleTo("NacosSync")]
-[assembly: InternalsVisibleTo("NacosSync.Bench.Naming")]
+[assembly: InternalsVisibleTo("NacosSync.Bench")]

@@ -94,6 +94,7 @@ internal sealed class NacosGrpcService
                 await _node.ConnectionFaults.WhileStalledAsync(ct);
                 var payload = input.Current;
                 var type = payload.Metadata?.Type ?? "";
+                _node.Requests.CountGrpcStream(type);
                 if (type == "ConnectionSetupRequest" && transport is not null && connection is null)
                 {
                     ConnectionSetupRequest setup;

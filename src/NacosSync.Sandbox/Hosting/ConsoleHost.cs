@@ -37,6 +37,7 @@ internal sealed class ConsoleHost
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(cluster.Options.Host), Port));
         var app = builder.Build();
+        app.Use(_node.Requests.HandleAsync);
         app.Use(async (context, next) =>
         {
             if (!await AuthGate.RejectAsync(context, cluster, consolePort: true))

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Dapper;
+using NacosSync.Bench.Report;
+using NacosSync.Bench.Setup;
+using NacosSync.Core.Config;
+using NacosSync.Storage.Config;
+
+namespace NacosSync.Bench.Scenarios;
+
+/// <summary>The limits each figure is compared with, measured in the same run on the same servers.</summary>
+internal static partial class LimitScenarios
+{
+    public const string CeilingNamespace = "bench-ceiling";
+
+    /// <summary>
+    /// A bare load generator (64 requests in flight, HTTP, both nodes) registers the workload's instances, ephemeral as the
+    /// daemon's replicas are, into the empty target's namespace <see cref="CeilingNamespace"/> before the daemon starts;
+    /// then waits until the target's expiry has removed them (no heartbeats: unhealthy at 15 s, gone at 30 s).
+    /// </summary>
+    public static async Task<double> WriteCeilingAsync(BenchEnvironment env, CancellationToken ct)
+    {
+        var w = env.Arguments.Workload;
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, w.Instances), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = ct }, async (n, token) =>
+            await env.Target.RegisterAsync(Seeder.Instance(w, n, 1) with { Namespace = CeilingNamespace }, ephemeral: true, node: n, token));
+        var rate = w.Instances / clock.Elapsed.TotalSeconds;
+        BenchEnvironment.Log($"write ceiling: {w.Instances} instances in {clock.Elapsed.TotalSeconds:0.00} s = {rate:0}/s; waiting for their expiry");
+        var last = Seeder.Instance(w, w.Instances - 1, 1) with { Namespace = CeilingNamespace };
+        var wait = Stopwatch.StartNew();
+        while ((await env.Target.ListAsync(CeilingNamespace, last.Service, 0, ct)).Count > 0 && wait.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            await Task.Delay(1000, ct);
+        }
+
+        return rate;
+    }
+
+    /// <summary>
+    /// The source's config table as it is now, copied twice (bench_cfg_src, bench_cfg_tgt) with 1 % of the copy's rows
+    /// drifted; then the daemon's full diff (ConfigRowStore digest walks + ConfigDiff merge + fetching the differing
+    /// contents, what a full config run reads before it writes) against <c>pt-table-sync --print</c> on the same two tables.
+    /// </summary>
+    public static async Task ConfigDiffAsync(BenchEnvironment env, BenchResults results, CancellationToken ct)
+    {
+        await env.RecreateDatabaseAsync("bench_cfg_src", ct);
+        await env.RecreateDatabaseAsync("bench_cfg_tgt", ct);
+        var src = env.Root.WithDatabase("bench_cfg_src");
+        var tgt = env.Root.WithDatabase("bench_cfg_tgt");
+        var profile = Profiles.Of(env.Arguments.SourceProfile);
+        await NacosSync.Sandbox.NacosSchema.CreateAsync(src, profile, ct);
+        await NacosSync.Sandbox.NacosSchema.CreateAsync(tgt, profile, ct);
+        int drifted;
+        await using (var c = await env.Root.OpenAsync(ct))
+        {
+            await c.ExecuteAsync("INSERT INTO bench_cfg_src.config_info SELECT * FROM bench_source.config_info");
+            await c.ExecuteAsync("INSERT INTO bench_cfg_tgt.config_info SELECT * FROM bench_cfg_src.config_info");
+            drifted = await c.ExecuteAsync("UPDATE bench_cfg_tgt.config_info SET content = CONCAT(content, 'drift'), md5 = MD5(CONCAT(content, 'drift')) WHERE id % 100 = 0");
+        }
+
+        var rows = new ConfigRowStore(src, await ConfigSchema.DetectAsync(src, ct));
+        var targetRows = new ConfigRowStore(tgt, await ConfigSchema.DetectAsync(tgt, ct));
+        var clock = Stopwatch.StartNew();
+        var differences = 0;
+        var batch = new List<ConfigKey>();
+        var tenants = await rows.ReadTenantsAsync(ct);
+        await foreach (var d in ConfigDiff.DiffAsync(rows.ReadDigestsAsync(tenants, _ => true, ct), targetRows.ReadDigestsAsync(tenants, _ => true, ct), ct))
+        {
+            differences++;
+            batch.Add(d.Key);
+            if (batch.Count == 200)
+            {
+                await rows.ReadRowsAsync(batch, ct);
+                batch.Clear();
+            }
+        }
+
+        await rows.ReadRowsAsync(batch, ct);
+        var diffSeconds = clock.Elapsed.TotalSeconds;
+
+        var (pt, ptStatements, ptError) = await PtTableSyncAsync(env, ct);
+        BenchEnvironment.Log($"config diff: {differences} of {drifted} drifted rows in {diffSeconds:0.00} s; pt-table-sync --print {pt:0.00} s, {ptStatements} statements {ptError}");
+        results.Details["configDiff"] = new { drifted, differences, diffSeconds, ptTableSyncSeconds = pt, ptStatements, ptError };
+        results.Add(new Figure("limits", $"config full diff, 1 % drift ({differences:N0} found of {drifted:N0})", diffSeconds, "s", "≤ ½ pt-table-sync",
+            double.IsNaN(pt) || differences != drifted ? null : diffSeconds <= pt / 2, "two index-ordered digest walks of MariaDB + contents of the differing keys"));
+        results.Add(new Figure("limits", $"pt-table-sync --print, same tables ({ptStatements:N0} statements)", pt, "s", "–", null, ptError ?? "per-chunk checksums, then row compares"));
+    }
+
+    private static async Task<(double Seconds, int Statements, string? Error)> PtTableSyncAsync(BenchEnvironment env, CancellationToken ct)
+    {
+        var cs = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = env.Connection };
+        string Get(string key) => cs.TryGetValue(key, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! : "";
+        var dsn = $"h={Get("Server")},P={Get("Port")},u={Get("User ID")},p={Get("Password")}";
+        var info = new ProcessStartInfo("pt-table-sync") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--print", $"{dsn},D=bench_cfg_src,t=config_info", $"D=bench_cfg_tgt,t=config_info" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var output = await stdout;
+            await File.WriteAllTextAsync(Path.Combine(env.OutDirectory, "pt-table-sync.sql"), output, ct);
+            var statements = Statement().Count(output);
+            // pt-table-sync exits 2 when it found differences (and printed them); 1 is an error.
+            return process.ExitCode is 0 or 2 ? (seconds, statements, null) : (double.NaN, statements, $"pt-table-sync exited {process.ExitCode}: {(await stderr).Trim()}");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return (double.NaN, 0, "pt-table-sync is not installed (apt-get install percona-toolkit)");
+        }
+    }
+
+    [GeneratedRegex(@"^(REPLACE|INSERT|UPDATE|DELETE) ", RegexOptions.Multiline)]
+    private static partial Regex Statement();
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using NacosSync.Bench.Measure;
+using NacosSync.Bench.Report;
+using NacosSync.Bench.Setup;
+using NacosSync.Core.Config;
+
+namespace NacosSync.Bench.Scenarios;
+
+/// <summary>
+/// 50 instance changes/s and 50 config changes/s on the source, each timed from just before its source write to the
+/// first moment the target serves it (instance: its weight in the target's list; config: its md5 on every target node),
+/// watched by <see cref="ChangeWatch"/>. A change not seen within 60 s is counted lost, not timed.
+/// </summary>
+internal static class SteadyScenario
+{
+    private const int Rate = 50;
+
+    public static async Task RunAsync(BenchEnvironment env, TargetState state, BenchResults results, CancellationToken ct)
+    {
+        var w = state.Workload;
+        var count = (int)(env.Arguments.Steady.TotalSeconds * Rate);
+        if (count > w.Configs || count > w.Instances)
+        {
+            throw new ArgumentException($"--steady-seconds {env.Arguments.Steady.TotalSeconds}: {count} changes would touch a key twice; at most {Math.Min(w.Configs, w.Instances) / Rate} s for workload {w.Name}");
+        }
+
+        var random = new Random(7);
+        var contents = Enumerable.Range(0, count).Select(i => Seeder.Content(random, w.ConfigBytes, 100_000 + i)).ToArray();
+        var watch = new ChangeWatch(env.Target);
+        using var writingDone = new CancellationTokenSource();
+        var watching = watch.RunAsync(writingDone.Token, ct);
+        var before = await Snapshot.TakeAsync(env, ct);
+        var started = Stopwatch.StartNew();
+        var writes = new List<Task>();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / (double)Rate);
+            if (due > started.Elapsed)
+            {
+                await Task.Delay(due - started.Elapsed, ct);
+            }
+
+            var n = (int)((long)i * 7919 % w.Instances);
+            var instance = Seeder.Instance(w, n, 2 + i);
+            state.SetWeight(n, instance.Weight);
+            watch.ExpectInstance(instance, watch.Now);
+            writes.Add(env.Source.RegisterAsync(instance, ephemeral: false, node: n, ct));
+            var index = i % w.Configs;
+            var config = state.Config(index) with { Md5 = ConfigMd5.Of(contents[i]) };
+            state.SetConfig(index, config);
+            watch.ExpectConfig(config, watch.Now);
+            writes.Add(env.Source.PublishConfigAsync(config.Tenant, config.Group, config.DataId, contents[i], ct));
+        }
+
+        await Task.WhenAll(writes);
+        var writing = started.Elapsed;
+        await writingDone.CancelAsync();
+        await watching;
+        var after = await Snapshot.TakeAsync(env, ct);
+        var instanceLatencies = watch.InstanceLatencies;
+        var configLatencies = watch.ConfigLatencies;
+        var lost = new Dictionary<string, int> { ["instance"] = watch.LostInstances, ["config"] = watch.LostConfigs };
+        var instances = LatencySummary.Of(instanceLatencies);
+        var configs = LatencySummary.Of(configLatencies);
+        results.Latencies["instance"] = [.. instanceLatencies];
+        results.Latencies["config"] = [.. configLatencies];
+        results.Details["steady"] = new
+        {
+            changesPerKind = count,
+            writeSeconds = writing.TotalSeconds,
+            instances,
+            configs,
+            lost,
+            pollTickSeconds = ChangeWatch.Tick.TotalSeconds,
+            worstInstancePollGapSeconds = watch.WorstInstancePollGap.TotalSeconds,
+            daemonCpuPercent = after.DaemonCpuPercent(before),
+            targetRequests = after.Target.Since(before.Target).Top(12),
+        };
+        BenchEnvironment.Log($"steady: instances {instances}, configs {configs}, lost {string.Join(", ", lost.Select(l => $"{l.Key} {l.Value}"))}");
+        foreach (var (kind, s) in new[] { ("instance", instances), ("config (every node)", configs) })
+        {
+            var bound = kind == "instance"
+                ? "daemon's change feed (source push/poll) + incremental interval (1 s) + target write"
+                : "daemon's change detection (DB poll, 1 s) + target write + cache refresh on every node";
+            results.Add(new Figure("steady", $"{kind} change latency p50", s.P50, "s", "–", null, bound));
+            results.Add(new Figure("steady", $"{kind} change latency p90", s.P90, "s", "–", null, bound));
+            results.Add(new Figure("steady", $"{kind} change latency p99", s.P99, "s", "≤ 1 s", s.Count > 0 ? s.P99 <= 1 : null, bound));
+            results.Add(new Figure("steady", $"{kind} change latency max", s.Max, "s", "–", null, bound));
+        }
+
+        results.Add(new Figure("steady", "changes not visible within 60 s", lost.Values.Sum(), "changes", "0", lost.Values.Sum() == 0, "–"));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace NacosSync.Bench.Setup;
+
+/// <summary>
+/// <c>run --workload S|L [--scenario initial,nochange,steady,rest,burst,limits] [--out DIR] [--profiles 2.4:2.4]
+/// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...]</c>. Bad input is an error naming the flag.
+/// </summary>
+internal sealed record BenchArguments(
+    Workload Workload,
+    IReadOnlyList<string> Scenarios,
+    string OutDirectory,
+    string SourceProfile,
+    string TargetProfile,
+    TimeSpan Rest,
+    TimeSpan Steady,
+    IReadOnlyList<KeyValuePair<string, string>> Overrides)
+{
+    public static readonly IReadOnlyList<string> AllScenarios = ["initial", "nochange", "steady", "rest", "burst", "limits"];
+
+    public static BenchArguments Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Count == 0 || args[0] != "run")
+        {
+            throw new ArgumentException("usage: run --workload S|L [--scenario " + string.Join(',', AllScenarios) + "] [--out DIR] [--profiles 2.4:2.4] [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...]");
+        }
+
+        Workload? workload = null;
+        IReadOnlyList<string> scenarios = AllScenarios;
+        string? outDirectory = null;
+        var (source, target) = ("2.4", "2.4");
+        TimeSpan? rest = null;
+        TimeSpan? steady = null;
+        var overrides = new List<KeyValuePair<string, string>>();
+        for (var i = 1; i < args.Count; i++)
+        {
+            var flag = args[i];
+            var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            switch (flag)
+            {
+                case "--workload":
+                    workload = Workload.Parse(value) ?? throw new ArgumentException($"--workload '{value}' is not S or L");
+                    break;
+                case "--scenario":
+                    var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (names.FirstOrDefault(n => !AllScenarios.Contains(n)) is { } unknown || names.Length == 0)
+                    {
+                        throw new ArgumentException($"--scenario '{value}': each must be one of {string.Join(", ", AllScenarios)}");
+                    }
+
+                    scenarios = [.. AllScenarios.Where(names.Contains)];
+                    break;
+                case "--out":
+                    outDirectory = value;
+                    break;
+                case "--profiles":
+                    var pair = value.Split(':');
+                    if (pair.Length != 2 || pair.Any(p => !Profiles.Known.Contains(p)))
+                    {
+                        throw new ArgumentException($"--profiles '{value}' must be SOURCE:TARGET, each one of {string.Join(", ", Profiles.Known)}");
+                    }
+
+                    (source, target) = (pair[0], pair[1]);
+                    break;
+                case "--rest-seconds":
+                    rest = Seconds(flag, value);
+                    break;
+                case "--steady-seconds":
+                    steady = Seconds(flag, value);
+                    break;
+                case "--set":
+                    overrides.Add(ParseOverride(value));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{flag}'");
+            }
+        }
+
+        if (workload is null)
+        {
+            throw new ArgumentException("--workload is required (S or L)");
+        }
+
+        return new BenchArguments(workload, scenarios,
+            outDirectory ?? Path.Combine("bench", "results", $"{workload.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"),
+            source, target,
+            rest ?? (workload == Workload.L ? TimeSpan.FromMinutes(5) : TimeSpan.FromSeconds(60)),
+            steady ?? TimeSpan.FromSeconds(workload == Workload.L ? 60 : 30),
+            overrides);
+    }
+
+    /// <summary><c>Key=Value</c>; the key is a configuration path with ':' (Clusters:target:Transport).</summary>
+    public static KeyValuePair<string, string> ParseOverride(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        var key = eq < 0 ? "" : text[..eq].Trim();
+        if (key.Length == 0 || key.Split(':').Any(s => s.Length == 0))
+        {
+            throw new ArgumentException($"--set '{text}' must be Key=Value with a key like Clusters:target:Transport");
+        }
+
+        return new(key, text[(eq + 1)..]);
+    }
+
+    private static TimeSpan Seconds(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? TimeSpan.FromSeconds(n)
+            : throw new ArgumentException($"{flag} '{value}' must be a positive whole number of seconds");
+}

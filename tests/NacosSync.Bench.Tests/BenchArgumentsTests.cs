@@ -1,0 +1,61 @@
+using NacosSync.Bench.Setup;
+
+namespace NacosSync.Bench.Tests;
+
+[TestFixture]
+public sealed class BenchArgumentsTests
+{
+    [Test]
+    public void Workload_S_runs_every_scenario_with_a_one_minute_rest_by_default()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "s"]);
+        Assert.That(a.Workload, Is.SameAs(Workload.S));
+        Assert.That(a.Scenarios, Is.EqualTo(BenchArguments.AllScenarios));
+        Assert.That(a.Rest, Is.EqualTo(TimeSpan.FromSeconds(60)));
+        Assert.That((a.SourceProfile, a.TargetProfile), Is.EqualTo(("2.4", "2.4")));
+    }
+
+    [Test]
+    public void Workload_L_rests_five_minutes_and_holds_a_hundred_thousand_instances()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "L"]);
+        Assert.That(a.Rest, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(a.Workload.Instances, Is.EqualTo(100_000));
+        Assert.That(a.Workload.Configs, Is.EqualTo(50_000));
+    }
+
+    [Test]
+    public void Scenarios_run_in_their_own_order_whatever_order_they_are_given_in()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "S", "--scenario", "burst,initial"]);
+        Assert.That(a.Scenarios, Is.EqualTo(new[] { "initial", "burst" }));
+    }
+
+    [Test]
+    public void Overrides_are_kept_in_order_with_values_that_may_hold_equals_signs()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "S", "--set", "Clusters:target:Transport=Grpc", "--set", "State:Database:ConnectionString=a=b;c=d"]);
+        Assert.That(a.Overrides, Is.EqualTo(new[]
+        {
+            new KeyValuePair<string, string>("Clusters:target:Transport", "Grpc"),
+            new KeyValuePair<string, string>("State:Database:ConnectionString", "a=b;c=d"),
+        }));
+    }
+
+    [TestCase(new[] { "run" }, "--workload is required")]
+    [TestCase(new[] { "bench" }, "usage")]
+    [TestCase(new[] { "run", "--workload", "M" }, "--workload 'M'")]
+    [TestCase(new[] { "run", "--workload", "S", "--scenario", "initial,warmup" }, "--scenario 'initial,warmup'")]
+    [TestCase(new[] { "run", "--workload", "S", "--set", "Transport" }, "--set 'Transport'")]
+    [TestCase(new[] { "run", "--workload", "S", "--set", "Clusters::x=1" }, "--set 'Clusters::x=1'")]
+    [TestCase(new[] { "run", "--workload", "S", "--profiles", "2.4" }, "--profiles '2.4'")]
+    [TestCase(new[] { "run", "--workload", "S", "--profiles", "2.4:3.0" }, "--profiles '2.4:3.0'")]
+    [TestCase(new[] { "run", "--workload", "S", "--rest-seconds", "-5" }, "--rest-seconds '-5'")]
+    [TestCase(new[] { "run", "--workload", "S", "--out" }, "--out needs a value")]
+    [TestCase(new[] { "run", "--workload", "S", "--fast", "1" }, "unknown option '--fast'")]
+    public void Bad_input_is_an_error_naming_the_flag_and_value(string[] args, string expected)
+    {
+        var error = Assert.Throws<ArgumentException>(() => BenchArguments.Parse(args));
+        Assert.That(error!.Message, Does.Contain(expected));
+    }
+}
