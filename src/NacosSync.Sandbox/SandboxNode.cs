@@ -58,13 +58,10 @@ public sealed class SandboxNode : IAsyncDisposable
     /// <summary>3.x: <c>http://host:consolePort</c> (the console's context path is empty by default); null before 3.0.</summary>
     public Uri? ConsoleBaseAddress => ConsoleAddress is { } address ? new Uri($"http://{address}") : null;
 
-    /// <summary>Every request this node served, HTTP and gRPC (<c>GET /sandbox/requests</c> answers them).</summary>
-    public RequestCounter Requests { get; } = new();
-
     /// <summary>The fault switch for this node.</summary>
     public SandboxFaults Faults { get; } = new();
 
-    /// <summary>The HTTP paths and gRPC request types this node was asked, counted.</summary>
+    /// <summary>Every request this node was asked, HTTP and gRPC (<c>GET /sandbox/requests</c> answers them).</summary>
     public SandboxRequestCounts Requests { get; } = new();
 
     /// <summary>The gRPC connection fault switch for this node (drop all connections, stall).</summary>
@@ -342,7 +339,6 @@ public sealed class SandboxNode : IAsyncDisposable
 
     private async Task ApplyFaultsAndAuthAsync(HttpContext context, Func<Task> next)
     {
-        Requests.CountHttp(context.Request.Method, context.Request.Path.Value ?? "");
         switch (Faults.Mode)
         {
             case FaultMode.ServerError:

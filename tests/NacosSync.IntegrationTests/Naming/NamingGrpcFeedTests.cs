@@ -44,10 +44,10 @@ internal sealed class NamingGrpcFeedTests
         var asked = SandboxRequestCounts.Since(before, node.Requests.Snapshot());
         Assert.Multiple(() =>
         {
-            Assert.That(asked.GetValueOrDefault(InstanceList), Is.Zero, $"no list renewals at rest; asked: {Describe(asked)}");
-            Assert.That(asked.GetValueOrDefault("grpc:SubscribeServiceRequest"), Is.Zero, "no subscription renewals either: they live with the connection");
-            Assert.That(asked.GetValueOrDefault("grpc:ServiceQueryRequest"), Is.Zero, "no per-service queries");
-            Assert.That(asked.GetValueOrDefault("grpc:ServiceListRequest"), Is.GreaterThan(0), "new services are still looked for (ServiceListRequest every 30 s)");
+            Assert.That(asked.GetValueOrDefault(SandboxRequestCounts.HttpKey("GET", InstanceList)), Is.Zero, $"no list renewals at rest; asked: {Describe(asked)}");
+            Assert.That(asked.GetValueOrDefault(SandboxRequestCounts.GrpcKey("SubscribeServiceRequest")), Is.Zero, "no subscription renewals either: they live with the connection");
+            Assert.That(asked.GetValueOrDefault(SandboxRequestCounts.GrpcKey("ServiceQueryRequest")), Is.Zero, "no per-service queries");
+            Assert.That(asked.GetValueOrDefault(SandboxRequestCounts.GrpcKey("ServiceListRequest")), Is.GreaterThan(0), "new services are still looked for (ServiceListRequest every 30 s)");
         });
 
         var pushes = h.Feed.PushesReceived;
@@ -110,10 +110,10 @@ internal sealed class NamingGrpcFeedTests
 
         // The run reads the source (weight 2), then hangs on the target read; meanwhile the source changes again.
         var target = h.B.Nodes[0];
-        var targetReads = target.Requests["/nacos/v1/ns/catalog/services"];
+        var targetReads = target.Requests.Http("GET", "/nacos/v1/ns/catalog/services");
         target.Faults.Mode = FaultMode.Hang;
         var run = h.RunAsync(SyncMode.Incremental);
-        await WaitForAsync(() => target.Requests["/nacos/v1/ns/catalog/services"] > targetReads || run.IsCompleted, "the run reaches the target");
+        await WaitForAsync(() => target.Requests.Http("GET", "/nacos/v1/ns/catalog/services") > targetReads || run.IsCompleted, "the run reaches the target");
         Assert.That(run.IsCompleted, Is.False, "the run waits on the target read");
         pushes = h.Feed.PushesReceived;
         await h.SourceApi.RegisterAsync(Source("orders", "10.0.0.1", weight: 3), None);
