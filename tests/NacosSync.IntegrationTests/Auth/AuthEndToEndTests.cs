@@ -90,6 +90,14 @@ internal sealed class AuthEndToEndTests
             return token.Length > 0;
         }, "alice logs in to the target with her source password (after the target's auth cache reload)");
 
+        // The configs reach the node's cache through the daemon's refresh, on their own schedule: wait for both (as the admin).
+        foreach (var id in new[] { "dev", "prod" })
+        {
+            await EventuallyAsync(async () => (await tgt.SendAsync(HttpMethod.Get,
+                $"/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant={id}&username=nacos&password=tgt-admin")).Status == 200,
+                $"the config of {id} is served by the target");
+        }
+
         var readDev = await tgt.SendAsync(HttpMethod.Get, $"/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant=dev&accessToken={token}");
         var readProd = await tgt.SendAsync(HttpMethod.Get, $"/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant=prod&accessToken={token}");
         var prodAsAdmin = await tgt.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant=prod&username=nacos&password=tgt-admin");
