@@ -129,11 +129,14 @@ internal sealed class ConfigLagBenchmark
     /// (no HTTP listener). Auto: the source watch's pushes wake the incremental run at once (the 1 s interval stays as the
     /// fallback) and the target nodes are proven by gRPC batch listening; Http: runs every second, 3.3 proven key by key.
     /// </summary>
-    [TestCase(NacosSync.Core.Options.ClusterTransport.Auto)]
-    [TestCase(NacosSync.Core.Options.ClusterTransport.Http)]
-    public async Task Lag_from_source_publish_to_every_3_3_target_node_at_50_changes_per_second(NacosSync.Core.Options.ClusterTransport transport)
+    [TestCase(NacosSync.Core.Options.ClusterTransport.Auto, NacosSync.Core.Options.ConfigSyncMode.Database)]
+    [TestCase(NacosSync.Core.Options.ClusterTransport.Http, NacosSync.Core.Options.ConfigSyncMode.Database)]
+    [TestCase(NacosSync.Core.Options.ClusterTransport.Auto, NacosSync.Core.Options.ConfigSyncMode.Api)]
+    [TestCase(NacosSync.Core.Options.ClusterTransport.Http, NacosSync.Core.Options.ConfigSyncMode.Api)]
+    public async Task Lag_from_source_publish_to_every_3_3_target_node_at_50_changes_per_second(NacosSync.Core.Options.ClusterTransport transport,
+        NacosSync.Core.Options.ConfigSyncMode mode)
     {
-        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, NacosSync.Core.Options.ConfigSyncMode.Database, NacosVersionProfile.V3_3, 2, transport);
+        await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, mode, NacosVersionProfile.V3_3, 2, transport);
         var wakes = new NacosSync.Engine.Config.ConfigChangeWakes();
         await using var watches = new NacosSync.Engine.Config.ConfigSourceWatches(wakes, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var source = h.Client("src", h.Source);
@@ -228,7 +231,7 @@ internal sealed class ConfigLagBenchmark
         var listens = h.Target.Nodes.Sum(n => n.Requests.Grpc("ConfigBatchListenRequest"));
         var reads = h.Target.Nodes.Sum(n => n.Requests.Http("GET", "/nacos/v3/client/cs/config"));
         var report = string.Create(CultureInfo.InvariantCulture,
-            $"config lag ({transport}) at {ChangesPerSecond}/s for {Duration.TotalSeconds} s over {Keys} keys published through the 2.4 source's API, 2 target nodes (3.3): " +
+            $"config lag ({transport}, {mode} mode) at {ChangesPerSecond}/s for {Duration.TotalSeconds} s over {Keys} keys published through the 2.4 source's API, 2 target nodes (3.3): " +
             $"{sorted.Length} changes measured ({outstanding.Count} never delivered), p50 {P(0.50):0.000} s, p99 {P(0.99):0.000} s, max {P(1.0):0.000} s; " +
             $"{runs.Count} incremental runs ({woken} started by a push), mean run {runs.Average(r => r.Duration.TotalSeconds):0.000} s, errors {runs.Sum(r => r.Errors.Count)}; " +
             $"target proof requests: {listens} gRPC batch listens, {reads} HTTP reads (poller's reads included when on HTTP)");
