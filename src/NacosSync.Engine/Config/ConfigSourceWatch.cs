@@ -108,6 +108,16 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
                 // Those keys are not listened to until the next run or reconnect: the interval schedule still finds their changes.
                 LogListenFailed(_logger, _connection.Name, ex.Message);
             }
+            catch (ObjectDisposedException)
+            {
+                // The registry closed the connection (shutdown).
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The loop's boundary: one failed item must not end the listening.
+                LogWorkFailed(_logger, ex, _connection.Name);
+            }
         }
     }
 
@@ -183,9 +193,9 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
         {
             await Task.WhenAll(_loop, _pump);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or NacosException)
         {
-            // Stopped between two requests.
+            // Stopped between two requests, or the connection was closed first.
         }
 
         _stop.Dispose();
@@ -196,6 +206,9 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
 
     [LoggerMessage(EventId = 5120, Level = LogLevel.Information, Message = "Source cluster {Cluster}: gRPC reconnected; listening again to the keys of {Tasks} task(s), which are woken once")]
     private static partial void LogRelistened(ILogger logger, string cluster, int tasks);
+
+    [LoggerMessage(EventId = 5123, Level = LogLevel.Error, Message = "Source cluster {Cluster}: config listening step failed")]
+    private static partial void LogWorkFailed(ILogger logger, Exception exception, string cluster);
 
     [LoggerMessage(EventId = 5121, Level = LogLevel.Warning, Message = "Source cluster {Cluster}: config listening failed ({Error}); changes are still found by the incremental schedule")]
     private static partial void LogListenFailed(ILogger logger, string cluster, string error);

@@ -129,7 +129,7 @@ internal sealed class V3ConfigDialect(NacosTransport transport) : IConfigDialect
 
     /// <summary>
     /// No HTTP listener exists on 3.2+ (reference §8): each key is read from <paramref name="node"/>'s cache and its md5
-    /// compared, <see cref="ProofReadsInFlight"/> reads at a time, until the gRPC dialect brings batch listening.
+    /// compared, <see cref="ProofReadsInFlight"/> reads at a time, when the cluster is spoken to over HTTP (on gRPC, <see cref="GrpcConfigDialect"/> batch-listens instead).
     /// </summary>
     public async Task<HashSet<ConfigKey>> StaleOnNodeAsync(Uri node, IReadOnlyCollection<(ConfigKey Key, string Md5)> expected, CancellationToken cancellationToken)
     {
