@@ -27,6 +27,7 @@ if (args.Length > 0 && args[0] == "serve")
 var services = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var perService = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var changeRate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+var holding = args.Length > 3 ? Enum.Parse<ReplicaHolding>(args[3], ignoreCase: true) : ReplicaHolding.Heartbeat;
 
 var viaDotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet";
 using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, viaDotnet ? [Environment.GetCommandLineArgs()[0], "serve"] : ["serve"])
@@ -36,18 +37,21 @@ using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, 
     UseShellExecute = false,
 })!;
 var line = (await server.StandardOutput.ReadLineAsync())!.Split(' ');
-Console.WriteLine($"source {line[0]}, target {line[1]}; {services} services x {perService} instances");
+Console.WriteLine($"source {line[0]}, target {line[1]}; {services} services x {perService} instances; replica holding {holding}");
 
 var options = new NacosSyncOptions();
 options.Clusters["a"] = new ClusterOptions { ServerAddresses = [line[0]], RequestTimeout = TimeSpan.FromSeconds(30) };
 options.Clusters["b"] = new ClusterOptions { ServerAddresses = [line[1]], RequestTimeout = TimeSpan.FromSeconds(30) };
-options.Tasks["bench"] = new SyncTaskOptions { Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false } };
+options.Tasks["bench"] = new SyncTaskOptions
+{
+    Source = "a", Target = "b", Config = new ConfigSyncOptions { Enabled = false }, Naming = new NamingSyncOptions { ReplicaHolding = holding },
+};
 
 var counter = new CountingHandler(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 using var http = new HttpClient(counter) { Timeout = Timeout.InfiniteTimeSpan };
 using var clients = new ClusterRegistry(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, http);
 var store = new InMemoryRunStateStore(TimeProvider.System);
-using var keeper = new ReplicaKeeper(clients, store, TimeProvider.System, NullLogger<ReplicaKeeper>.Instance);
+using var keeper = new ReplicaKeeper(clients, store, TimeProvider.System, NullLogger<ReplicaKeeper>.Instance, holding: ReplicaHoldingPlan.For(options, standby: false));
 using var feed = new NamingChangeFeed(store, TimeProvider.System, NullLogger<NamingChangeFeed>.Instance, new NamingChangeFeedOptions { ClientIp = "127.0.0.1" });
 var runner = NamingRuns.Create(Options.Create(options), clients, keeper, store, TimeProvider.System, NullLoggerFactory.Instance, feed);
 
@@ -88,10 +92,15 @@ var incremental = Task.Run(async () =>
 // Subscribe everything, then measure at rest.
 await Task.Delay(TimeSpan.FromSeconds(12));
 var (s0, t0) = counter.Snapshot(line[0], line[1]);
+var (b0, cpu0) = (keeper.Holder.BatchesSent, Process.GetCurrentProcess().TotalProcessorTime);
 var rest = Stopwatch.StartNew();
 await Task.Delay(TimeSpan.FromSeconds(15));
 var (s1, t1) = counter.Snapshot(line[0], line[1]);
-Console.WriteLine($"at rest: {(s1 - s0) / rest.Elapsed.TotalSeconds:0} req/s to source, {(t1 - t0) / rest.Elapsed.TotalSeconds:0} req/s to target ({keeper.Count} replicas kept alive)");
+var (b1, cpu1) = (keeper.Holder.BatchesSent, Process.GetCurrentProcess().TotalProcessorTime);
+var cpuPerSecond = (cpu1 - cpu0).TotalSeconds / rest.Elapsed.TotalSeconds;
+Console.WriteLine($"at rest: {(s1 - s0) / rest.Elapsed.TotalSeconds:0} req/s to source, {(t1 - t0) / rest.Elapsed.TotalSeconds:0} HTTP req/s and "
+    + $"{(b1 - b0) / rest.Elapsed.TotalSeconds:0.0} gRPC batches/s to target ({keeper.Count} replicas kept); daemon CPU {cpuPerSecond:0.000} s/s, "
+    + $"{cpuPerSecond * 10_000 / Math.Max(1, keeper.Count):0.000} CPU s/s per 10,000 replicas (feed renewals included)");
 
 // Steady stream of instance changes.
 latencies.Clear();
