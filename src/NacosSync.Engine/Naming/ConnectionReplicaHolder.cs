@@ -179,7 +179,9 @@ internal sealed partial class ConnectionReplicaHolder(Func<string, CancellationT
         }
     }
 
-    private async Task<NacosGrpcConnection> ConnectAsync(string cluster, CancellationToken cancellationToken)
+    /// <summary>The cluster's replicas connection, started and watched for reconnects.</summary>
+    /// <exception cref="ReplicaHoldingUnavailableException">The cluster is spoken to over HTTP.</exception>
+    public async Task<NacosGrpcConnection> ConnectAsync(string cluster, CancellationToken cancellationToken)
     {
         NacosGrpcConnection? connection;
         try

@@ -18,6 +18,23 @@ internal sealed partial class ReplicaWriter
         ConcurrentDictionary<InstanceAddress, bool> failed, NamingRunTally tally, CancellationToken cancellationToken)
     {
         var held = changes.Where(OnConnection).ToList();
+        try
+        {
+            // Every run of the task checks, changes or not: a target that cannot hold replicas fails the run by name.
+            await keeper.Holder.ConnectAsync(task.TargetCluster, cancellationToken);
+        }
+        catch (ReplicaHoldingUnavailableException ex)
+        {
+            tally.Error(SyncStage.Write, ReplicaHoldingRules.NeedsGrpc(task.Name, task.TargetCluster, ex.Reason), $"Tasks:{task.Name}:Naming:ReplicaHolding");
+            foreach (var change in held)
+            {
+                failed[change.Instance.Key.Address] = true;
+                tally.WriteFailed();
+            }
+
+            return [.. changes.Where(c => !OnConnection(c))];
+        }
+
         if (held.Count == 0)
         {
             return changes;

@@ -40,10 +40,10 @@ internal sealed class ConnectionHoldingHarness : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <param name="heartbeatTimeout">The preserved.* terms stamped on replicas: short, so a replica left to HTTP without beats would show.</param>
-    public static async Task<ConnectionHoldingHarness> StartAsync(TimeSpan? heartbeatTimeout = null)
+    public static async Task<ConnectionHoldingHarness> StartAsync(TimeSpan? heartbeatTimeout = null, NacosVersionProfile targetProfile = NacosVersionProfile.V2_4)
     {
         var source = await SandboxTestKit.StartAsync();
-        var target = await SandboxTestKit.StartAsync();
+        var target = await SandboxTestKit.StartAsync(profile: targetProfile);
         var options = new NacosSyncOptions();
         options.Clusters["a"] = new ClusterOptions { ServerAddresses = [.. source.ServerAddresses] };
         options.Clusters["b"] = new ClusterOptions { ServerAddresses = [.. target.ServerAddresses] };

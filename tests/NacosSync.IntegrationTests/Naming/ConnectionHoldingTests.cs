@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NacosSync.IntegrationTests.Sandbox;
+using NacosSync.Sandbox;
 
 namespace NacosSync.IntegrationTests.Naming;
 
@@ -34,6 +35,29 @@ internal sealed class ConnectionHoldingTests
             Assert.That(harness.Target.BeatCount, Is.Zero, "no beat ever reached the target");
             Assert.That(harness.Target.HttpEphemeralRegistrationCount, Is.Zero, "no replica was registered over HTTP");
             Assert.That(daemon.Keeper.Holder.BatchesSent, Is.EqualTo(3), "one batch per service");
+        });
+    }
+
+    [Test]
+    public async Task On_a_1_4_target_every_run_fails_naming_the_key_and_nothing_is_registered_over_http_instead()
+    {
+        await using var harness = await ConnectionHoldingHarness.StartAsync(targetProfile: NacosVersionProfile.V1_4);
+        await harness.RegisterSourceAsync(services: 1, perService: 2);
+        var daemon = harness.StartDaemon(standby: false);
+
+        var first = await daemon.FullRunAsync();
+        var second = await daemon.FullRunAsync();
+
+        Assert.Multiple(async () =>
+        {
+            foreach (var run in new[] { first, second })
+            {
+                Assert.That(run.Succeeded, Is.False);
+                Assert.That(run.Errors.Select(e => e.Message), Has.Some.Contains("Tasks:t:Naming:ReplicaHolding is Connection").And.Contains("'b'"));
+            }
+
+            Assert.That((await harness.TargetAsync("svc-0")).Hosts, Is.Empty);
+            Assert.That(harness.Target.HttpEphemeralRegistrationCount, Is.Zero, "no fallback to HTTP");
         });
     }
 
