@@ -119,6 +119,7 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
 
         var (plan, notCopied) = Plan(targetRead, owned);
         tally.Planned(plan);
+        tally.NotCopied(notCopied.Count);
         foreach (var line in notCopied)
         {
             LogNotCopied(logger, taskName, line);
@@ -216,6 +217,7 @@ internal sealed class AuthRunTally
     private long _updated;
     private long _removed;
     private long _refused;
+    private long _notCopied;
     private string? _guard;
 
     public SyncStage Stage { get; set; } = SyncStage.ReadSource;
@@ -236,6 +238,12 @@ internal sealed class AuthRunTally
         _differences.AddRange(plan.RemoveRoles.Select(r => new SyncDifference("remove", r.ToString())));
         _differences.AddRange(plan.RemovePermissions.Select(p => new SyncDifference("remove", p.ToString())));
     }
+
+    /// <summary>
+    /// Objects the source has that API mode cannot write (named in <c>LeftAlone</c>): they are drift, so <c>verify</c>
+    /// fails and <c>nacossync_sync_drift{kind="auth"}</c> shows them until the target has them.
+    /// </summary>
+    public void NotCopied(int count) => _notCopied += count;
 
     public void Refused(int count, string? reason)
     {
@@ -262,7 +270,7 @@ internal sealed class AuthRunTally
         Updated = _updated,
         Removed = _removed,
         Refused = _refused,
-        Drift = _differences.Count,
+        Drift = _differences.Count + _notCopied,
         Differences = _differences,
         LeftAlone = _leftAlone,
         GuardTripped = _guard,

@@ -282,7 +282,9 @@ internal static class SyncCommands
 
             if (r.LeftAlone.Count > 0)
             {
-                console.MarkupLine($"left alone: {r.LeftAlone.Count} target-native config(s) absent from the source, not owned by this task (never touched, not a difference):");
+                console.MarkupLine(r.Kind == SyncKind.Auth
+                    ? $"left alone: {r.LeftAlone.Count} user(s), role(s) or permission(s), each with its reason (protected, in conflict, or not copyable through the API; hashes are never shown):"
+                    : $"left alone: {r.LeftAlone.Count} target-native config(s) absent from the source, not owned by this task (never touched, not a difference):");
                 foreach (var key in r.LeftAlone.Take(shown))
                 {
                     console.MarkupLine($"  {Markup.Escape(key)}");

@@ -102,7 +102,32 @@ internal sealed class AuthEndToEndTests
         var readProd = await tgt.SendAsync(HttpMethod.Get, $"/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant=prod&accessToken={token}");
         var prodAsAdmin = await tgt.SendAsync(HttpMethod.Get, "/nacos/v1/cs/configs?dataId=app.yaml&group=DEFAULT_GROUP&tenant=prod&username=nacos&password=tgt-admin");
         var firstInserts = await FirstConfigInsertsAsync(targetDb);
+        var metrics = await daemon.ScrapeAsync();
         await daemon.StopAsync();
+
+        // verify covers the kind: in sync now; a role binding removed behind the daemon's back is drift, named.
+        var config = Path.Combine(Path.GetTempPath(), $"nacos-sync-auth-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "Clusters": {
+                "src": { "ServerAddresses": [ "{{source.ServerAddresses[0]}}" ], "Username": "nacos", "Password": "src-admin", "Database": { "ConnectionString": "{{sourceCs}}" } },
+                "dst": { "ServerAddresses": [ "{{target.ServerAddresses[0]}}" ], "Username": "nacos", "Password": "tgt-admin", "Database": { "ConnectionString": "{{targetCs}}" } }
+              },
+              "Tasks": { "{{TaskName}}": { "Source": "src", "Target": "dst", "Auth": { "Enabled": true } } },
+              "State": { "Database": { "ConnectionString": "{{Hosting.DaemonHostTests.StateConnectionString(state)}}" } }
+            }
+            """);
+        (int ExitCode, string Output, string Error) inSync, drifted;
+        try
+        {
+            inSync = await Hosting.CommandLineTests.InvokeAsync("verify", "--config", config, "--kind", "auth");
+            await ExecAsync(targetDb, "DELETE FROM roles WHERE username = 'alice'");
+            drifted = await Hosting.CommandLineTests.InvokeAsync("verify", "--config", config, "--kind", "auth");
+        }
+        finally
+        {
+            File.Delete(config);
+        }
 
         Assert.Multiple(() =>
         {
@@ -114,8 +139,21 @@ internal sealed class AuthEndToEndTests
             Assert.That(firstInserts, Has.All.EqualTo((1, true)),
                 "when each config row was inserted, its namespace was already in tenant_info, with the source's name and description (observed by a trigger)");
             Assert.That(namespaceWhenServiceAppeared, Is.EqualTo(((int, string?)?)(1, "Development")), "the namespace (named) was there when its first service appeared");
+            Assert.That(Series(metrics, $"nacossync_sync_objects_total{{action=\"added\",kind=\"auth\",task=\"{TaskName}\"}}"), Is.GreaterThanOrEqualTo(3),
+                "alice, her role binding and its permission are counted under kind=\"auth\"");
+            Assert.That(metrics, Does.Contain($"nacossync_sync_drift{{kind=\"auth\",task=\"{TaskName}\"}}"), "auth drift is a series");
+            Assert.That(metrics, Does.Not.Contain("$2a$"), "no hash in /metrics");
+            Assert.That(inSync.ExitCode, Is.EqualTo(0), $"verify after the sync: in sync. {inSync.Output} {inSync.Error}");
+            Assert.That(drifted.ExitCode, Is.EqualTo(1), "verify exits 1 on drift");
+            Assert.That(drifted.Output, Does.Contain("role ROLE_DEV_READER of alice"), "verify names the missing binding");
+            Assert.That(drifted.Output + drifted.Error, Does.Not.Contain("$2a$"), "verify never shows a hash");
         });
     }
+
+    /// <summary>The value of one series of a Prometheus exposition; 0 when absent.</summary>
+    private static double Series(string exposition, string series) =>
+        exposition.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(series.Length + 1)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Sum();
 
     private static SandboxClusterOptions Secured(NacosVersionProfile profile, SqlDatabase db, string adminPassword) => new()
     {

@@ -139,4 +139,48 @@ internal sealed class SandboxDatabaseAuthTests
             Assert.That(withRole.Status, Is.EqualTo(404), "getRoles/getPermissions read the database when the cache has no entry (NacosRoleServiceImpl)");
         });
     }
+
+    [TestCase(NacosVersionProfile.V2_4, "/nacos/v1/auth/roles", "/nacos/v1/auth/permissions", "/nacos/v1/auth/users", TestName = "2.x role and permission API (RoleController, PermissionController)")]
+    [TestCase(NacosVersionProfile.V3_0, "/nacos/v3/auth/role", "/nacos/v3/auth/permission", "/nacos/v3/auth/user/list", TestName = "3.x role and permission API (RoleControllerV3, PermissionControllerV3)")]
+    public async Task The_role_and_permission_api_writes_the_tables_as_the_role_service_allows_and_only_for_admins(
+        NacosVersionProfile profile, string roles, string permissions, string users)
+    {
+        var clock = new FakeTimeProvider(TestTime.Start);
+        var (cluster, db) = await StartAsync(profile, clock);
+        await using var _ = cluster;
+        using var client = SandboxTestKit.Client(cluster.Nodes[0]);
+        await ExecAsync(db, "INSERT INTO users VALUES ('alice', @NacosHash, 1)", new { NacosHash });
+        var v3 = profile == NacosVersionProfile.V3_0;
+        var list = v3 ? "/list" : "";
+        // A token, not username/password params: addRole has a username parameter of its own.
+        var admin = "accessToken=" + (string)JsonNode.Parse((await LoginAsync(client, "nacos", "s3cret")).Body)!["accessToken"]!;
+
+        var permissionWithoutHolder = await client.SendAsync(HttpMethod.Post, $"{permissions}?{admin}&role=ROLE_DEV&resource=dev:*:*&action=r");
+        var unknownUser = await client.SendAsync(HttpMethod.Post, $"{roles}?{admin}&role=ROLE_DEV&username=nobody");
+        var adminRole = await client.SendAsync(HttpMethod.Post, $"{roles}?{admin}&role=ROLE_ADMIN&username=alice");
+        var addRole = await client.SendAsync(HttpMethod.Post, $"{roles}?{admin}&role=ROLE_DEV&username=alice");
+        var addPermission = await client.SendAsync(HttpMethod.Post, $"{permissions}?{admin}&role=ROLE_DEV&resource=dev:*:*&action=r");
+        var roleList = await client.SendAsync(HttpMethod.Get, $"{roles}{list}?{admin}&search=accurate&pageNo=1&pageSize=10");
+        var permissionList = await client.SendAsync(HttpMethod.Get, $"{permissions}{list}?{admin}&search=accurate&pageNo=1&pageSize=10&role=ROLE_DEV");
+        var userList = await client.SendAsync(HttpMethod.Get, $"{users}?{admin}&search=accurate&pageNo=1&pageSize=10&username=alice");
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await cluster.RunMaintenanceAsync();
+        var alice = "accessToken=" + (string)JsonNode.Parse((await LoginAsync(client, "alice", "nacos")).Body)!["accessToken"]!;
+        var asAlice = await client.SendAsync(HttpMethod.Get, $"{roles}{list}?{alice}&search=accurate&pageNo=1&pageSize=10");
+
+        JsonNode Page(string body) => v3 ? JsonNode.Parse(body)!["data"]! : JsonNode.Parse(body)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(permissionWithoutHolder.Body, Does.Contain("role ROLE_DEV not found!"));
+            Assert.That(permissionWithoutHolder.Status, Is.EqualTo(400), "addPermission: a role nobody holds is not in the role set");
+            Assert.That((unknownUser.Status, unknownUser.Body.Contains("user 'nobody' not found!", StringComparison.Ordinal)), Is.EqualTo((400, true)), "addRole needs the user");
+            Assert.That((adminRole.Status, adminRole.Body.Contains("is not permitted to create!", StringComparison.Ordinal)), Is.EqualTo((400, true)), "ROLE_ADMIN cannot be granted");
+            Assert.That(addRole.Body, Does.Contain("add role ok!"));
+            Assert.That(addPermission.Body, Does.Contain("add permission ok!"));
+            Assert.That(Page(roleList.Body)["pageItems"]!.AsArray().Select(r => $"{r!["role"]} {r["username"]}"), Is.EquivalentTo(new[] { "ROLE_ADMIN nacos", "ROLE_DEV alice" }));
+            Assert.That((int?)Page(permissionList.Body)["totalCount"], Is.EqualTo(1));
+            Assert.That((string?)Page(userList.Body)["pageItems"]![0]!["password"], Is.EqualTo(NacosHash), "the user list carries the hash (ExternalUserPersistServiceImpl.getUsers)");
+            Assert.That(asAlice.Status, Is.EqualTo(403), "console/roles: only a global admin");
+        });
+    }
 }
