@@ -22,16 +22,16 @@ internal sealed class SandboxRequestCounterTests
         await http0.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=svc");
         await http0.GetJsonAsync("/nacos/v1/ns/instance/list?serviceName=svc");
         await GrpcNaming.RegisterAsync(grpc, "svc", "10.0.0.1", 8080);
-        var first0 = await http0.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative));
-        var second0 = await http0.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative));
-        var counts1 = await http1.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative));
+        var first0 = (await http0.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative)))!;
+        var second0 = (await http0.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative)))!;
+        var counts1 = (await http1.GetFromJsonAsync<Dictionary<string, long>>(new Uri("/sandbox/requests", UriKind.Relative)))!;
 
         Assert.Multiple(() =>
         {
-            Assert.That(first0!["http GET /nacos/v1/ns/instance/list"], Is.EqualTo(2), "two lists on node 0, the query string not part of the key");
+            Assert.That(first0["http GET /nacos/v1/ns/instance/list"], Is.EqualTo(2), "two lists on node 0, the query string not part of the key");
             Assert.That(first0.Keys.Where(k => k.StartsWith("grpc", StringComparison.Ordinal)), Is.Empty, "the gRPC client talked to node 1 only");
             Assert.That(second0, Is.EqualTo(first0), "reading the counts is not itself counted");
-            Assert.That(counts1!.GetValueOrDefault("grpc InstanceRequest"), Is.EqualTo(1), "the unary register, on the node that served it");
+            Assert.That(counts1.GetValueOrDefault("grpc InstanceRequest"), Is.EqualTo(1), "the unary register, on the node that served it");
             Assert.That(counts1.GetValueOrDefault("grpc ServerCheckRequest"), Is.GreaterThanOrEqualTo(1), "the connection's server check is a request too");
             Assert.That(counts1.GetValueOrDefault("grpc-stream ConnectionSetupRequest"), Is.EqualTo(1), "the bi-stream's setup message");
             Assert.That(counts1.Keys.Where(k => k.StartsWith("http GET /nacos/v1/ns/instance/list", StringComparison.Ordinal)), Is.Empty);
