@@ -47,26 +47,41 @@ try
             "the target sandbox (2 cores shared with the generator)"));
     }
 
+    // The daemon's memory and CPU after each scenario (VmHWM only grows: the scenario that raised it is the one to look at).
+    var byScenario = new List<object>();
+    results.Details["daemonAfterScenario"] = byScenario;
+    void Mark(string scenario)
+    {
+        var p = ProcSample.Read(env.Daemon!.Pid);
+        byScenario.Add(new { scenario, rssMb = p.RssBytes / 1048576.0, peakMb = p.PeakRssBytes / 1048576.0, cpuSeconds = p.CpuSeconds });
+        BenchEnvironment.Log($"daemon after {scenario}: RSS {p.RssBytes / 1048576.0:0} MB, peak {p.PeakRssBytes / 1048576.0:0} MB, CPU {p.CpuSeconds:0.0} s");
+    }
+
     // The daemon always makes the initial copy: every later scenario starts from a converged target.
     await CopyScenarios.InitialAsync(env, state, results, ceiling, selected.Contains("initial"), ct);
+    Mark("initial");
     if (selected.Contains("nochange"))
     {
         await CopyScenarios.NoChangeAsync(env, results, ct);
+        Mark("nochange");
     }
 
     if (selected.Contains("steady"))
     {
         await SteadyScenario.RunAsync(env, state, results, ct);
+        Mark("steady");
     }
 
     if (selected.Contains("rest"))
     {
         await RestBurstScenarios.RestAsync(env, results, ct);
+        Mark("rest");
     }
 
     if (selected.Contains("burst"))
     {
         await RestBurstScenarios.BurstAsync(env, state, results, ct);
+        Mark("burst");
     }
 
     var peak = ProcSample.Read(env.Daemon!.Pid);

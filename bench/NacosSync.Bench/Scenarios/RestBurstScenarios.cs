@@ -30,7 +30,7 @@ internal static class RestBurstScenarios
         results.Add(new Figure("rest", "requests/s to the source (both nodes, HTTP + gRPC)", source.Total / seconds, "req/s", "≤ 50", source.Total / seconds <= 50,
             Bound(source, seconds)));
         results.Add(new Figure("rest", "requests/s to the target (both nodes, HTTP + gRPC)", target.Total / seconds, "req/s", "–", null, Bound(target, seconds)));
-        results.Add(new Figure("rest", "daemon CPU at rest", cpu, "% of a core", "–", null, "heartbeat upkeep and change polling"));
+        results.Add(new Figure("rest", "daemon CPU at rest", cpu, "% of a core", "–", null, "heartbeat upkeep (ephemeral replicas) and change polling"));
     }
 
     /// <summary>

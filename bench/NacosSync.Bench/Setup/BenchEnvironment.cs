@@ -110,7 +110,7 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         {
             if (Daemon.HasExited || wait.Elapsed > TimeSpan.FromMinutes(2))
             {
-                throw new InvalidOperationException($"the daemon did not come up (see {Path.Combine(OutDirectory, "daemon.log")})");
+                throw new InvalidOperationException($"the daemon did not come up (see {Path.Combine(OutDirectory, "daemon.log")}):{Environment.NewLine}{Daemon.Tail()}");
             }
 
             await Task.Delay(100, ct);

@@ -29,6 +29,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The last lines it printed, for an error message.</summary>
+    public string Tail(int lines = 10) => string.Join(Environment.NewLine, _lines.TakeLast(lines));
+
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
@@ -76,7 +79,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was ready; see its log");
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before it was ready:{Environment.NewLine}{Tail()}");
             }
 
             await Task.Delay(100, ct);
