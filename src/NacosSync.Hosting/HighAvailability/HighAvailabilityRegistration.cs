@@ -7,6 +7,7 @@ using NacosSync.Engine.Naming;
 using NacosSync.Engine.Telemetry;
 using NacosSync.Hosting.Jobs;
 using NacosSync.Hosting.Metrics;
+using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 using NacosSync.Storage.State;
 using Quartz;
@@ -18,9 +19,9 @@ internal static class HighAvailabilityRegistration
     /// <summary>
     /// Ownership of tasks. High availability on: leases on the state database (<see cref="TaskOwnership"/>, a
     /// hosted service to register before Quartz's, so that it gives its tasks back only after the running jobs
-    /// stopped), the run-state store fenced by them, and a keeper that restores a task's replicas when this
-    /// replica takes it over rather than at start; tasks holding replicas on a connection are mirrored by every
-    /// replica that does not own them (a standby's batches on its own connection). Off: <see cref="SoleOwnership"/>, nothing fenced.
+    /// stopped), the run-state store and the config ownership ledger fenced by them, and a keeper that restores a task's
+    /// replicas when this replica takes it over rather than at start; tasks holding replicas on a connection are mirrored
+    /// by every replica that does not own them (a standby's batches on its own connection). Off: <see cref="SoleOwnership"/>, nothing fenced.
     /// Call before <see cref="NacosSyncHost.AddSyncServices"/> (these registrations win over its defaults).
     /// </summary>
     public static IServiceCollection AddTaskOwnership(this IServiceCollection services, NacosSyncOptions options, ReplicaIdentity identity)
@@ -45,6 +46,10 @@ internal static class HighAvailabilityRegistration
         // Deferred: the ownership's handovers need the keeper, whose store is this one.
         services.AddSingleton<IRunStateStore>(sp => new FencedRunStateStore(
             new MySqlRunStateStore(sp.GetRequiredService<SqlDatabase>(), sp.GetRequiredService<TimeProvider>()),
+            new DeferredOwnership(new Lazy<ITaskOwnership>(sp.GetRequiredService<TaskOwnership>))));
+
+        // The config ownership ledger is run state too: a replaced owner must not forget what the new owner recorded.
+        services.AddSingleton(sp => new ConfigOwnershipLedger(sp.GetRequiredService<SqlDatabase>(),
             new DeferredOwnership(new Lazy<ITaskOwnership>(sp.GetRequiredService<TaskOwnership>))));
 
         // The keeper restores nothing at start: each task's replicas are loaded by the replica that takes the task.

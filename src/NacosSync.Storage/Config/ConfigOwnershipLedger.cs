@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Dapper;
 using NacosSync.Core.Config;
+using NacosSync.Core.State;
 using NacosSync.Storage.Database;
 
 namespace NacosSync.Storage.Config;
@@ -16,8 +17,12 @@ public readonly record struct LedgerScope(string Task, string TargetCluster);
 /// cannot share a transaction): a crash between the two leaves an entry for a row that may not exist, which is
 /// harmless (a removal needs a target row to remove), never a row without its entry, which no later source
 /// delete would reach. Every call is set-based: one statement per chunk of keys, never one per key.
+/// Writes are fenced as the run state is (<see cref="FencedRunStateStore"/>): with <paramref name="ownership"/>,
+/// each first checks that this replica still holds the task's lease, so a replaced owner gets
+/// <see cref="StaleTaskLeaseException"/> rather than forgetting keys the new owner has just recorded. Without it
+/// (one replica, the CLI) nothing is fenced.
 /// </summary>
-public sealed class ConfigOwnershipLedger(SqlDatabase stateDatabase)
+public sealed class ConfigOwnershipLedger(SqlDatabase stateDatabase, ITaskOwnership? ownership = null)
 {
     private const int Chunk = 500;
 
@@ -30,6 +35,7 @@ public sealed class ConfigOwnershipLedger(SqlDatabase stateDatabase)
             return;
         }
 
+        await FenceAsync(scope, cancellationToken);
         await using var connection = await stateDatabase.OpenAsync(cancellationToken);
         foreach (var chunk in entries.DistinctBy(e => e.Key).Chunk(Chunk))
         {
@@ -58,6 +64,7 @@ public sealed class ConfigOwnershipLedger(SqlDatabase stateDatabase)
             return;
         }
 
+        await FenceAsync(scope, cancellationToken);
         await using var connection = await stateDatabase.OpenAsync(cancellationToken);
         foreach (var chunk in keys.Distinct().Chunk(Chunk))
         {
@@ -113,11 +120,15 @@ public sealed class ConfigOwnershipLedger(SqlDatabase stateDatabase)
     /// <summary>Entries written before the ledger named its target (migration 004) become the task's current target's. Returns how many.</summary>
     public async Task<int> ClaimUnassignedAsync(LedgerScope scope, CancellationToken cancellationToken)
     {
+        await FenceAsync(scope, cancellationToken);
         await using var connection = await stateDatabase.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE IGNORE nacossync_config_owned SET target_cluster = @target WHERE task_name = @task AND target_cluster = ''",
             Scoped(scope), cancellationToken: cancellationToken));
     }
+
+    private Task FenceAsync(LedgerScope scope, CancellationToken cancellationToken) =>
+        ownership is null ? Task.CompletedTask : ownership.EnsureOwnerAsync(scope.Task, cancellationToken);
 
     private static DynamicParameters Scoped(LedgerScope scope)
     {
