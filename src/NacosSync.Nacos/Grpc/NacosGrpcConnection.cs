@@ -188,6 +188,11 @@ internal sealed partial class NacosGrpcConnection : IAsyncDisposable
         {
             throw new NacosUnreachableException(Failed(session, request, GrpcSession.Describe(e)), e);
         }
+        catch (RpcException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up (shutdown): say so as .NET does, not as a gRPC status every caller would have to know.
+            throw new OperationCanceledException($"Nacos cluster {Name}: {TypeName(request)} cancelled by the caller", e, cancellationToken);
+        }
         catch (GrpcPayloadException e)
         {
             throw new NacosMalformedResponseException(Failed(session, request, e.Message), e);
