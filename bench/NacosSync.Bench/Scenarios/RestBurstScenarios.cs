@@ -67,7 +67,12 @@ internal static class RestBurstScenarios
         var converged = clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
         var after = await Snapshot.TakeAsync(env, ct);
-        var lostInstances = await state.MissingInstancesAsync(env.Target, ct);
+        var wrongSamples = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var lostInstances = await state.MissingInstancesAsync(env.Target, ct, wrongSamples);
+        foreach (var sample in wrongSamples.Take(10))
+        {
+            BenchEnvironment.Log("burst: wrong: " + sample);
+        }
         var staleConfigs = await state.StaleConfigsAsync(env.Target, ct);
         var changes = instances * 2;
         var target = after.Target.Since(before.Target);
@@ -80,6 +85,7 @@ internal static class RestBurstScenarios
             targetNamingWrites = writes,
             convergedAfterSeconds = missing == 0 ? converged.TotalSeconds : double.NaN,
             lostInstances,
+            wrongInstances = wrongSamples.Order(StringComparer.Ordinal).ToList(),
             staleConfigs,
             targetRequests = target.Top(12),
         };

@@ -23,7 +23,7 @@ internal sealed class TargetState(Workload workload, IReadOnlyList<SeededConfig>
     public void SetConfig(int index, SeededConfig config) => _configs[index] = config;
 
     /// <summary>Instances of services <paramref name="services"/> the target does not serve with the source's weight.</summary>
-    public async Task<int> MissingInstancesAsync(SandboxApi target, IEnumerable<int> services, CancellationToken ct)
+    public async Task<int> MissingInstancesAsync(SandboxApi target, IEnumerable<int> services, CancellationToken ct, ConcurrentBag<string>? samples = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         var missing = 0;
@@ -40,6 +40,11 @@ internal sealed class TargetState(Workload workload, IReadOnlyList<SeededConfig>
                 if (!served.TryGetValue((want.Ip, want.Port), out var weight) || Math.Abs(weight - want.Weight) > 1e-9)
                 {
                     wrong++;
+                    if (samples is { Count: < 50 })
+                    {
+                        samples.Add($"{first.Namespace}/{first.Service} {want.Ip}:{want.Port} (instance {n}): want weight {want.Weight}, target "
+                            + (served.ContainsKey((want.Ip, want.Port)) ? $"serves {weight}" : "does not serve it") + $" ({served.Count} served)");
+                    }
                 }
             }
 
@@ -48,8 +53,9 @@ internal sealed class TargetState(Workload workload, IReadOnlyList<SeededConfig>
         return missing;
     }
 
-    public Task<int> MissingInstancesAsync(SandboxApi target, CancellationToken ct) =>
-        MissingInstancesAsync(target, Enumerable.Range(0, workload.Services), ct);
+    /// <summary>Every instance of the workload the target does not serve with the source's weight; the first 50 described in <paramref name="samples"/>.</summary>
+    public Task<int> MissingInstancesAsync(SandboxApi target, CancellationToken ct, ConcurrentBag<string>? samples = null) =>
+        MissingInstancesAsync(target, Enumerable.Range(0, workload.Services), ct, samples);
 
     /// <summary>Configs some target node does not serve with the source's md5 (listener probes of 500 keys, no hold).</summary>
     public async Task<int> StaleConfigsAsync(SandboxApi target, CancellationToken ct)

@@ -33,7 +33,7 @@ internal sealed partial class CanaryService : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<CanaryService> _logger;
     private readonly Histogram<double> _latency;
-    private readonly ConcurrentDictionary<(string Task, SyncKind Kind), DateTimeOffset?> _pendingSince = new();
+    private readonly ConcurrentDictionary<(string Task, SyncKind Kind), Track> _tracks = new();
 
     private readonly ITaskOwnership? _ownership;
 
@@ -53,103 +53,140 @@ internal sealed partial class CanaryService : BackgroundService
         {
             if (task.Naming.Enabled)
             {
-                _pendingSince[(name, SyncKind.Naming)] = null;
+                _tracks[(name, SyncKind.Naming)] = new Track();
             }
 
             if (task.Config.Enabled)
             {
-                _pendingSince[(name, SyncKind.Config)] = null;
+                _tracks[(name, SyncKind.Config)] = new Track();
             }
         }
     }
 
     /// <summary>The canary lag now, for tests and the demo.</summary>
     public double LagSeconds(string task, SyncKind kind) =>
-        _pendingSince.TryGetValue((task, kind), out var since) && since is { } s ? Math.Max(0, (_timeProvider.GetUtcNow() - s).TotalSeconds) : 0;
+        _tracks.TryGetValue((task, kind), out var track) && track.OldestUnseen() is { } oldest
+            ? Math.Max(0, (_timeProvider.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(oldest)).TotalSeconds)
+            : 0;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = _pendingSince.Keys.Select(k => LoopAsync(k.Task, _options.Tasks[k.Task], k.Kind, stoppingToken)).ToList();
+        // Writer and reader apart: a target read stuck in retries while the target is down must not
+        // hold back the next marker, or the lag would read 0 through the first seconds of an outage.
+        var loops = _tracks.SelectMany(t => new[]
+        {
+            WriteLoopAsync(t.Key.Task, _options.Tasks[t.Key.Task], t.Key.Kind, t.Value, stoppingToken),
+            ReadLoopAsync(t.Key.Task, _options.Tasks[t.Key.Task], t.Key.Kind, t.Value, stoppingToken),
+        }).ToList();
         return Task.WhenAll(loops);
     }
 
-    private async Task LoopAsync(string taskName, SyncTaskOptions task, SyncKind kind, CancellationToken cancellationToken)
+    private bool Standby(string taskName, Track track)
     {
-        // Markers written and not yet seen, oldest first; the newest stamp seen in the target.
-        var unseen = new Queue<long>();
-        long lastSeen = 0;
-        var nextWrite = _timeProvider.GetUtcNow();
+        if (_ownership?.IsOwner(taskName) != false)
+        {
+            return false;
+        }
+
+        // Another replica owns the task: no markers, no reads, no lag here; a takeover starts afresh.
+        track.Clear();
+        return true;
+    }
+
+    private async Task WriteLoopAsync(string taskName, SyncTaskOptions task, SyncKind kind, Track track, CancellationToken cancellationToken)
+    {
         var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var standby = _ownership?.IsOwner(taskName) == false;
-            if (standby)
+            var wait = PollInterval;
+            if (!Standby(taskName, track))
             {
-                // Another replica owns the task: no markers, no reads, no lag here; a takeover starts afresh.
-                unseen.Clear();
-                _pendingSince[(taskName, kind)] = null;
-                nextWrite = _timeProvider.GetUtcNow();
-            }
-
-            try
-            {
-                var now = _timeProvider.GetUtcNow();
-                if (!standby && now >= nextWrite)
+                var stamp = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+                try
                 {
-                    nextWrite = now + task.Canary.Interval;
-                    var stamp = now.ToUnixTimeMilliseconds();
                     await WriteAsync(taskName, task, kind, stamp.ToString(CultureInfo.InvariantCulture), cancellationToken);
-                    if (unseen.Count < 1000)
-                    {
-                        unseen.Enqueue(stamp);
-                    }
-
                     // Pending from the moment it is written: a target read that hangs or retries must not hide the lag.
-                    _pendingSince[(taskName, kind)] = DateTimeOffset.FromUnixTimeMilliseconds(unseen.Peek());
+                    track.Written(stamp);
+                    failing = false;
+                    wait = task.Canary.Interval;
                 }
-
-                var visible = standby ? 0 : await VisibleStampAsync(taskName, task, kind, cancellationToken);
-                if (visible > lastSeen)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    lastSeen = visible;
-                    while (unseen.TryPeek(out var oldest) && oldest <= visible)
+                    return;
+                }
+                catch (Exception ex) when (IsExpected(ex))
+                {
+                    failing = LogOnce(taskName, kind, failing, "writing the marker in the source: " + ex.Message);
+                }
+            }
+
+            if (!await DelayAsync(wait, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReadLoopAsync(string taskName, SyncTaskOptions task, SyncKind kind, Track track, CancellationToken cancellationToken)
+    {
+        var failing = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Nothing pending: nothing to look for, and no read of the target.
+            if (!Standby(taskName, track) && track.OldestUnseen() is not null)
+            {
+                try
+                {
+                    var visible = await VisibleStampAsync(taskName, task, kind, cancellationToken);
+                    if (track.Seen(visible))
                     {
-                        unseen.Dequeue();
+                        RecordVisible(taskName, kind, _timeProvider.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(visible));
                     }
 
-                    RecordVisible(taskName, kind, _timeProvider.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(visible));
+                    failing = false;
                 }
-
-                _pendingSince[(taskName, kind)] = unseen.TryPeek(out var pending) ? DateTimeOffset.FromUnixTimeMilliseconds(pending) : null;
-                failing = false;
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex) when (IsExpected(ex))
+                {
+                    // Once per outage, not every poll; the lag gauge keeps rising meanwhile.
+                    failing = LogOnce(taskName, kind, failing, ex.Message);
+                }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+            if (!await DelayAsync(PollInterval, cancellationToken))
             {
                 return;
             }
-            catch (Exception ex) when (ex is NacosException or HttpRequestException or InvalidOperationException or System.Data.Common.DbException)
-            {
-                // Once per outage, not every poll; the lag gauge keeps rising meanwhile.
-                if (!failing)
-                {
-                    LogCanaryFailed(_logger, taskName, kind.Name(), ex.Message);
-                    failing = true;
-                }
+        }
+    }
 
-                if (unseen.TryPeek(out var pending))
-                {
-                    _pendingSince[(taskName, kind)] = DateTimeOffset.FromUnixTimeMilliseconds(pending);
-                }
-            }
+    private static bool IsExpected(Exception ex) =>
+        ex is NacosException or HttpRequestException or InvalidOperationException or System.Data.Common.DbException or TimeoutException
+            or OperationCanceledException; // a timed-out call, not the service stopping (filtered before)
 
-            try
-            {
-                await Task.Delay(PollInterval, _timeProvider, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+    private bool LogOnce(string taskName, SyncKind kind, bool failing, string message)
+    {
+        if (!failing)
+        {
+            LogCanaryFailed(_logger, taskName, kind.Name(), message);
+        }
+
+        return true;
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _timeProvider, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -206,7 +243,7 @@ internal sealed partial class CanaryService : BackgroundService
 
     private IEnumerable<Measurement<double>> ObserveLag()
     {
-        foreach (var ((task, kind), _) in _pendingSince.Where(p => _ownership?.IsOwner(p.Key.Task) != false))
+        foreach (var ((task, kind), _) in _tracks.Where(p => _ownership?.IsOwner(p.Key.Task) != false))
         {
             yield return new Measurement<double>(LagSeconds(task, kind), new("task", task), new("kind", kind.Name()));
         }
@@ -214,4 +251,59 @@ internal sealed partial class CanaryService : BackgroundService
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Task {Task} {Kind} canary: {Message}")]
     private static partial void LogCanaryFailed(ILogger logger, string task, string kind, string message);
+
+    /// <summary>The markers of one task and kind written and not yet seen in the target, oldest first; shared by its writer and reader.</summary>
+    private sealed class Track
+    {
+        private const int MaxUnseen = 1000;
+        private readonly Lock _gate = new();
+        private readonly Queue<long> _unseen = new();
+
+        public long? OldestUnseen()
+        {
+            lock (_gate)
+            {
+                return _unseen.TryPeek(out var oldest) ? oldest : null;
+            }
+        }
+
+        public void Written(long stamp)
+        {
+            lock (_gate)
+            {
+                // Bounded: past this the oldest marker already dates the lag, and later ones add nothing.
+                if (_unseen.Count < MaxUnseen)
+                {
+                    _unseen.Enqueue(stamp);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The target shows <paramref name="visible"/>: drops every marker up to it; true when that
+        /// was one of ours (a marker left in the target by an earlier run or owner dates nothing).
+        /// </summary>
+        public bool Seen(long visible)
+        {
+            lock (_gate)
+            {
+                var ours = false;
+                while (_unseen.TryPeek(out var oldest) && oldest <= visible)
+                {
+                    _unseen.Dequeue();
+                    ours = true;
+                }
+
+                return ours;
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_gate)
+            {
+                _unseen.Clear();
+            }
+        }
+    }
 }
