@@ -62,7 +62,7 @@ public static class NacosSyncHost
 
         var clusterDatabase = options.HighAvailability.Enabled ? new SqlDatabase(StateConnectionString(options)) : null;
         builder.Services.AddSyncJobs(options, identity, clusterDatabase);
-        builder.Services.AddHostedService<PushWakeups>(); // a push starts the task's incremental run at once
+        builder.Services.AddHostedService<SyncWakeService>(); // a source push starts the task's incremental run at once
         builder.Services.AddSingleton<CanaryService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CanaryService>());
 

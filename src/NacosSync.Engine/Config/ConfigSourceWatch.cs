@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Config;
+using NacosSync.Core.Sync;
+using NacosSync.Engine.Sync;
 using NacosSync.Nacos.Grpc;
 using NacosSync.Nacos.Grpc.Messages;
 using NacosSync.Nacos.Transport;
@@ -12,7 +14,7 @@ namespace NacosSync.Engine.Config;
 /// One source cluster's config listening over gRPC (its <c>config</c>/<c>listen</c> connection; docs/config.md): every key in
 /// scope of each tracked task is listened to with the md5 the source database holds (<c>ConfigBatchListenRequest</c>, many keys
 /// per request), and each <c>ConfigChangeNotifyRequest</c> the node pushes afterwards (<c>RpcConfigChangeNotifier</c>, on every
-/// change of a listened key) wakes the incremental runs of the tasks on that source (<see cref="ConfigChangeWakes"/>). A key whose
+/// change of a listened key) wakes the incremental runs of the tasks on that source (<see cref="SyncWakes"/>). A key whose
 /// md5 already differs when listened to wakes them too. The history feed stays what the runs read: a push only says "now".
 /// After <see cref="NacosGrpcConnection.Reconnected"/> the server has forgotten every listener: all keys are listened to again and
 /// the tasks woken once (changes made while the connection was down are in the history). New keys come from the runs
@@ -24,7 +26,7 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
     public const int ListenBatch = 1_000;
 
     private readonly NacosGrpcConnection _connection;
-    private readonly ConfigChangeWakes _wakes;
+    private readonly SyncWakes _wakes;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Func<CancellationToken, IAsyncEnumerable<(ConfigKey Key, string Md5)>>> _tasks = new(StringComparer.Ordinal);
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -35,7 +37,7 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
     private long _relistens;
     private long _listened;
 
-    public ConfigSourceWatch(NacosGrpcConnection connection, ConfigChangeWakes wakes, ILogger logger)
+    public ConfigSourceWatch(NacosGrpcConnection connection, SyncWakes wakes, ILogger logger)
     {
         _connection = connection;
         _wakes = wakes;
@@ -151,7 +153,7 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
             {
                 foreach (var task in tasks)
                 {
-                    _wakes.Request(task);
+                    _wakes.Request(task, SyncKind.Config);
                 }
             }
         }
@@ -180,7 +182,7 @@ internal sealed partial class ConfigSourceWatch : IAsyncDisposable
     {
         foreach (var task in _tasks.Keys)
         {
-            _wakes.Request(task);
+            _wakes.Request(task, SyncKind.Config);
         }
     }
 

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Config;
+using NacosSync.Core.Sync;
+using NacosSync.Engine.Sync;
 using NacosSync.Nacos.Grpc;
 using NacosSync.Nacos.Transport;
 
@@ -12,13 +14,13 @@ namespace NacosSync.Engine.Config;
 /// once, and wake every task on that source), fed by the config runs. A source on HTTP (1.4, <c>Transport: Http</c>, or Auto
 /// while its gRPC port does not answer) is not watched: its changes are found by the incremental schedule alone.
 /// </summary>
-internal sealed partial class ConfigSourceWatches(ConfigChangeWakes wakes, ILoggerFactory loggerFactory) : IAsyncDisposable
+internal sealed partial class ConfigSourceWatches(SyncWakes wakes, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConfigSourceWatch> _watches = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _create = new(1, 1);
     private readonly ILogger _logger = loggerFactory.CreateLogger("NacosSync.Config.SourceWatch");
 
-    public ConfigChangeWakes Wakes => wakes;
+    public SyncWakes Wakes => wakes;
 
     /// <summary>The watch of <paramref name="sourceCluster"/>, when there is one (tests).</summary>
     public ConfigSourceWatch? Of(string sourceCluster) => _watches.GetValueOrDefault(sourceCluster);

@@ -124,7 +124,7 @@ internal sealed partial class ConfigSyncRunner(
         if (mode == SyncMode.Incremental)
         {
             // Every change pushed before this point is in the history this run reads; a later push wakes another run.
-            sourceWatches?.Wakes.Begin(taskName);
+            sourceWatches?.Wakes.Begin(taskName, SyncKind.Config);
             if (await new ConfigIncrementalRun(scope, stages, logger).RunAsync(tally, cancellationToken) is not { } fallback)
             {
                 await TrackAsync(scope, full: false, tally, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Sync;
 using NacosSync.Storage.Config;
 using NacosSync.Storage.Database;
 
@@ -19,7 +20,7 @@ internal static class ConfigSyncServiceCollectionExtensions
         services.AddClusterRegistry();
         services.TryAddSingleton<IConfigEndpointsProvider, ConfigEndpointsProvider>();
         services.TryAddSingleton(sp => new ConfigOwnershipLedger(sp.GetRequiredService<SqlDatabase>()));
-        services.TryAddSingleton<ConfigChangeWakes>();
+        services.TryAddSingleton<SyncWakes>();
         services.TryAddSingleton<ConfigSourceWatches>();
         services.TryAddSingleton<ConfigSyncRunner>();
         services.AddSingleton<ISyncRunner>(sp => sp.GetRequiredService<ConfigSyncRunner>());

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
 using NacosSync.Core.State;
+using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Sync;
 using NacosSync.Nacos.Naming;
 using NacosSync.Nacos.Transport;
 
@@ -19,17 +21,11 @@ namespace NacosSync.Engine.Naming;
 /// subscriptions on a connection instead (<see cref="GrpcServiceSubscriber"/>): no renewals.
 /// </summary>
 internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvider timeProvider, ILogger<NamingChangeFeed> logger, NamingChangeFeedOptions? options = null,
-    ClusterRegistry? clusters = null) : IDisposable
+    ClusterRegistry? clusters = null, SyncWakes? wakes = null) : IDisposable
 {
     private readonly NamingChangeFeedOptions _options = options ?? new NamingChangeFeedOptions();
     private readonly ConcurrentDictionary<string, NamingTaskWatch> _tasks = new(StringComparer.Ordinal);
     private readonly AppliedBaselines _baselines = new(store, timeProvider);
-
-    /// <summary>
-    /// Raised with the task's name when a push (or a reconnect) made services dirty: the host starts an
-    /// incremental run at once instead of waiting for the next tick. Raised on the push's thread; handlers return at once.
-    /// </summary>
-    public event Action<string>? Woken;
 
     /// <summary>Pushes received since start, all tasks (benchmark and tests).</summary>
     public long PushesReceived => _tasks.Values.Sum(t => Interlocked.Read(ref t.Pushes));
@@ -239,7 +235,8 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         Wake(taskName);
     }
 
-    private void Wake(string taskName) => Woken?.Invoke(taskName);
+    /// <summary>A push (or a reconnect) made services of the task dirty: asks for an incremental run now, not at the next tick.</summary>
+    private void Wake(string taskName) => wakes?.Request(taskName, SyncKind.Naming);
 
     public void Dispose()
     {

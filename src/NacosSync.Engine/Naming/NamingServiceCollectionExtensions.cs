@@ -6,6 +6,7 @@ using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
+using NacosSync.Engine.Sync;
 using NacosSync.Engine.Telemetry;
 
 namespace NacosSync.Engine.Naming;
@@ -29,9 +30,10 @@ internal static class NamingServiceCollectionExtensions
             KeptTasks(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value),
             ReplicaHoldingPlan.For(sp.GetRequiredService<IOptions<NacosSyncOptions>>().Value, standby: false)));
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaKeeper>());
+        services.TryAddSingleton<SyncWakes>();
         services.TryAddSingleton(sp => new NamingChangeFeed(sp.GetRequiredService<IRunStateStore>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NamingChangeFeed>>(), sp.GetService<NamingChangeFeedOptions>(),
-            sp.GetRequiredService<ClusterRegistry>()));
+            sp.GetRequiredService<ClusterRegistry>(), sp.GetRequiredService<SyncWakes>()));
         services.TryAddSingleton(sp => NamingRuns.Create(sp.GetRequiredService<IOptions<NacosSyncOptions>>(), sp.GetRequiredService<ClusterRegistry>(),
             sp.GetRequiredService<ReplicaKeeper>(), sp.GetRequiredService<IRunStateStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<NamingChangeFeed>()));

@@ -92,6 +92,15 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
                 break;
             case NamingChangeKind.Update:
                 var current = change.Current!;
+                if (IsOverlayChange(current, replica))
+                {
+                    // Weight, enabled or added/changed metadata only: the overlay (PUT) alone gives what reads serve, one
+                    // request instead of register + overlay (reference §1: reads merge the overlay into the registration).
+                    await target.UpdateAsync(replica, cancellationToken);
+                    await MirrorPersistentHealthAsync(target, replica, current, cancellationToken);
+                    break;
+                }
+
                 if (current.Ephemeral != replica.Ephemeral)
                 {
                     await target.DeregisterAsync(current, cancellationToken);
@@ -113,6 +122,14 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
                 break;
         }
     }
+
+    /// <summary>
+    /// True when <paramref name="replica"/> differs from what the target serves only in what an overlay sets: weight, enabled,
+    /// metadata values or keys added. A metadata key to remove needs re-registration with the full map (an overlay merges, it
+    /// cannot remove), and a kind change needs deregistration first.
+    /// </summary>
+    internal static bool IsOverlayChange(NamingInstance current, NamingInstance replica) =>
+        current.Ephemeral == replica.Ephemeral && current.Metadata.Keys.All(replica.Metadata.ContainsKey);
 
     private static async Task MirrorPersistentHealthAsync(NacosNamingClient target, NamingInstance replica, NamingInstance? current, CancellationToken cancellationToken)
     {

@@ -58,9 +58,6 @@ internal static class QuartzRegistration
             o.WaitForJobsToComplete = true;
             o.AwaitApplicationStarted = true;
         });
-
-        // Source pushes (config over gRPC) start the incremental config job at once.
-        services.AddHostedService<ConfigWakeService>();
         return services;
     }
 

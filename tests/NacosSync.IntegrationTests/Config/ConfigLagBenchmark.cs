@@ -137,7 +137,7 @@ internal sealed class ConfigLagBenchmark
         NacosSync.Core.Options.ConfigSyncMode mode)
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, mode, NacosVersionProfile.V3_3, 2, transport);
-        var wakes = new NacosSync.Engine.Config.ConfigChangeWakes();
+        var wakes = new NacosSync.Engine.Sync.SyncWakes();
         await using var watches = new NacosSync.Engine.Config.ConfigSourceWatches(wakes, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var source = h.Client("src", h.Source);
         for (var i = 0; i < Keys; i++)
@@ -186,7 +186,7 @@ internal sealed class ConfigLagBenchmark
                 using var either = CancellationTokenSource.CreateLinkedTokenSource(interval.Token, stop.Token);
                 try
                 {
-                    // What ConfigWakeService does with the job: a wake starts the next run now, else the interval does.
+                    // What SyncWakeService does: a wake starts the next run now, else the interval does.
                     await wakes.Wakes.ReadAsync(either.Token);
                     woken++;
                 }

@@ -3,6 +3,7 @@ using NacosSync.Core.Config;
 using NacosSync.Core.Options;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Config;
+using NacosSync.Engine.Sync;
 using NacosSync.Sandbox;
 
 namespace NacosSync.IntegrationTests.Config;
@@ -28,12 +29,14 @@ internal sealed class ConfigSourceWatchTests
     }
 
     /// <summary>Takes the task's pending wake-up, if one arrives within the patience.</summary>
-    private static async Task<string?> NextWakeAsync(ConfigChangeWakes wakes)
+    private static async Task<string?> NextWakeAsync(SyncWakes wakes)
     {
         using var limit = new CancellationTokenSource(Patience);
         try
         {
-            return await wakes.Wakes.ReadAsync(limit.Token);
+            var wake = await wakes.Wakes.ReadAsync(limit.Token);
+            Assert.That(wake.Kind, Is.EqualTo(SyncKind.Config), "a config push wakes the config sync");
+            return wake.Task;
         }
         catch (OperationCanceledException)
         {
@@ -48,7 +51,7 @@ internal sealed class ConfigSourceWatchTests
     public async Task A_change_published_in_the_source_wakes_the_task_and_a_push_during_a_run_wakes_it_again()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Database, NacosVersionProfile.V3_3, targetNodes: 1, transport: ClusterTransport.Auto);
-        var wakes = new ConfigChangeWakes();
+        var wakes = new SyncWakes();
         await using var watches = new ConfigSourceWatches(wakes, NullLoggerFactory.Instance);
         var runner = h.Runner(watches: watches);
         await h.WriteSourceAsync("a.yaml", "a: 1");
@@ -58,7 +61,7 @@ internal sealed class ConfigSourceWatchTests
 
         await PublishToSourceAsync(h, "a.yaml", "a: 2");
         var woken = await NextWakeAsync(wakes);
-        wakes.Begin(ConfigSyncHarness.TaskName);
+        wakes.Begin(ConfigSyncHarness.TaskName, SyncKind.Config);
         await PublishToSourceAsync(h, "b.yaml", "b: 2");
         var again = await NextWakeAsync(wakes);
         await PublishToSourceAsync(h, "b.yaml", "b: 3");
@@ -80,7 +83,7 @@ internal sealed class ConfigSourceWatchTests
     public async Task After_the_source_drops_the_connection_every_key_is_listened_to_again_and_a_change_made_meanwhile_arrives()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V2_4, ConfigSyncMode.Database, NacosVersionProfile.V3_3, targetNodes: 1, transport: ClusterTransport.Auto);
-        var wakes = new ConfigChangeWakes();
+        var wakes = new SyncWakes();
         await using var watches = new ConfigSourceWatches(wakes, NullLoggerFactory.Instance);
         var runner = h.Runner(watches: watches);
         await h.WriteSourceAsync("a.yaml", "a: 1");
@@ -110,7 +113,7 @@ internal sealed class ConfigSourceWatchTests
     public async Task A_1_4_source_is_not_watched()
     {
         await using var h = await ConfigSyncHarness.StartAsync(NacosVersionProfile.V1_4, ConfigSyncMode.Database, NacosVersionProfile.V3_3, targetNodes: 1, transport: ClusterTransport.Auto);
-        await using var watches = new ConfigSourceWatches(new ConfigChangeWakes(), NullLoggerFactory.Instance);
+        await using var watches = new ConfigSourceWatches(new SyncWakes(), NullLoggerFactory.Instance);
         await h.WriteSourceAsync("a.yaml", "a: 1");
 
         var full = await h.RunAsync(SyncMode.Full, h.Runner(watches: watches));

@@ -67,6 +67,39 @@ internal sealed class NamingSyncTests
     }
 
     [Test]
+    public async Task A_change_of_weight_or_an_added_metadata_key_is_one_overlay_write_and_a_removed_key_re_registers()
+    {
+        await using var h = await StartAsync();
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", metadata: ("k", "v")), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", metadata: ("k", "v")), None);
+        await h.RunAsync();
+
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.1", weight: 5, metadata: [("k", "v2"), ("added", "yes")]), None);
+        await h.SourceApi.RegisterAsync(Instance("orders", "10.0.0.2", weight: 3), None); // "k" removed
+        var before = TargetWrites(h);
+        var result = await h.RunAsync();
+        var writes = Since(before, TargetWrites(h));
+        var target = await AllAsync(h.TargetApi);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Updated, Is.EqualTo(2));
+            var overlaid = target.Single(i => i.Key.Ip == "10.0.0.1");
+            Assert.That((overlaid.Weight, overlaid.Metadata["k"], overlaid.Metadata["added"]), Is.EqualTo((5.0, "v2", "yes")), "the overlay alone serves the change");
+            var reRegistered = target.Single(i => i.Key.Ip == "10.0.0.2");
+            Assert.That((reRegistered.Weight, reRegistered.Metadata.ContainsKey("k")), Is.EqualTo((3.0, false)), "the removed key is gone");
+            Assert.That(writes.Register, Is.EqualTo(1), "one registration: the instance that lost a metadata key");
+            Assert.That(writes.Update, Is.EqualTo(2), "one overlay each");
+        });
+    }
+
+    private static (long Register, long Update) TargetWrites(NamingSyncHarness h) =>
+        (h.B.Nodes.Sum(n => n.Requests.Http("POST", "/nacos/v1/ns/instance")), h.B.Nodes.Sum(n => n.Requests.Http("PUT", "/nacos/v1/ns/instance")));
+
+    private static (long Register, long Update) Since((long Register, long Update) before, (long Register, long Update) after) =>
+        (after.Register - before.Register, after.Update - before.Update);
+
+    [Test]
     public async Task Hand_made_drift_in_the_target_is_repaired_by_the_full_job()
     {
         await using var h = await StartAsync();
