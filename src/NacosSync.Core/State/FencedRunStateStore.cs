@@ -21,6 +21,9 @@ public sealed class FencedRunStateStore(IRunStateStore inner, ITaskOwnership own
     public Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken) =>
         inner.LoadEntriesAsync(key, scope, cancellationToken);
 
+    public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken) =>
+        inner.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
+
     public async Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes,
         CancellationToken cancellationToken)
     {

@@ -82,6 +82,9 @@ public interface IRunStateStore
 
     Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken);
 
+    /// <summary>Whether the scope holds a row with key <paramref name="entryKey"/>: one row looked up, whatever the scope's size.</summary>
+    Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken);
+
     /// <summary>Inserts or replaces <paramref name="upserts"/> and deletes <paramref name="deletes"/> (keys), as one transaction.</summary>
     Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken);
 

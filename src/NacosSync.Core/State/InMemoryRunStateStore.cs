@@ -48,6 +48,14 @@ public sealed class InMemoryRunStateStore(TimeProvider timeProvider) : IRunState
         }
     }
 
+    public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_entries.TryGetValue((key, scope), out var map) && map.ContainsKey(entryKey));
+        }
+    }
+
     public Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upserts);

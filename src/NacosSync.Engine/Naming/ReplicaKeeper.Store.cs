@@ -91,7 +91,6 @@ internal sealed partial class ReplicaKeeper
     /// </summary>
     private async Task<bool> StillKeptAsync(KeptReplica entry, CancellationToken cancellationToken)
     {
-        var answer = _storedSet.AnswerArrived();
         if (entry.Forgotten || !_entries.TryGetValue(entry.Id, out var current) || !ReferenceEquals(current, entry))
         {
             return false;
@@ -104,7 +103,7 @@ internal sealed partial class ReplicaKeeper
 
         try
         {
-            return await _storedSet.ContainsAsync(entry.Id.Task, entry.Id.Address.Id, answer, cancellationToken) && !entry.Forgotten;
+            return await _storedSet.ContainsAsync(entry.Id.Task, entry.Id.Address.Id, cancellationToken) && !entry.Forgotten;
         }
         catch (Exception ex) when (NamingCheckpoints.IsStoreFailure(ex))
         {

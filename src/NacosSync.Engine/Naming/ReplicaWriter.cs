@@ -92,11 +92,10 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
                 break;
             case NamingChangeKind.Update:
                 var current = change.Current!;
-                if (IsOverlayChange(current, replica))
+                // Weight, enabled or added/changed metadata only: the overlay (PUT) alone gives what reads serve, one
+                // request instead of register + overlay (reference §1: reads merge the overlay into the registration).
+                if (IsOverlayChange(current, replica) && await TryOverlayAsync(target, replica, cancellationToken))
                 {
-                    // Weight, enabled or added/changed metadata only: the overlay (PUT) alone gives what reads serve, one
-                    // request instead of register + overlay (reference §1: reads merge the overlay into the registration).
-                    await target.UpdateAsync(replica, cancellationToken);
                     await MirrorPersistentHealthAsync(target, replica, current, cancellationToken);
                     break;
                 }
@@ -130,6 +129,21 @@ internal sealed partial class ReplicaWriter(ReplicaKeeper keeper, ILogger logger
     /// </summary>
     internal static bool IsOverlayChange(NamingInstance current, NamingInstance replica) =>
         current.Ephemeral == replica.Ephemeral && current.Metadata.Keys.All(replica.Metadata.ContainsKey);
+
+    /// <summary>The overlay write; false when the target no longer has the instance (it expired or was removed since the read): register it whole.</summary>
+    private static async Task<bool> TryOverlayAsync(NacosNamingClient target, NamingInstance replica, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await target.UpdateAsync(replica, cancellationToken);
+            return true;
+        }
+        catch (NacosRejectedException ex) when (ex.ServerMessage.Contains("not exist", StringComparison.OrdinalIgnoreCase)
+                                                || ex.ServerMessage.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+    }
 
     private static async Task MirrorPersistentHealthAsync(NacosNamingClient target, NamingInstance replica, NamingInstance? current, CancellationToken cancellationToken)
     {

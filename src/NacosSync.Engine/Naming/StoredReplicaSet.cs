@@ -1,31 +1,16 @@
-using System.Collections.Concurrent;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 
 namespace NacosSync.Engine.Naming;
 
 /// <summary>
-/// The keys of a task's kept replicas as the run-state store holds them, read on demand after 20404
-/// answers. A question is answered only by a read that began after its answer arrived, so a removal
-/// another process made before the answer is never missed; answers that arrive together share one read.
+/// Whether the run-state store still holds a task's kept replica, asked after a 20404 answer. Each question is one
+/// row looked up by its key, sent after the answer arrived, so a removal another process made before the answer is
+/// never missed, and a mass expiry in the target (thousands of 20404s) costs one small read each, not a read of
+/// the whole kept set per answer.
 /// </summary>
 internal sealed class StoredReplicaSet(IRunStateStore store)
 {
-    private readonly ConcurrentDictionary<string, (long StartedAfter, Lazy<Task<HashSet<string>>> Keys)> _reads = new(StringComparer.Ordinal);
-    private long _answers;
-
-    /// <summary>Numbers an answer as it arrives; pass the number to <see cref="ContainsAsync"/>.</summary>
-    public long AnswerArrived() => Interlocked.Increment(ref _answers);
-
-    public async Task<bool> ContainsAsync(string task, string replicaKey, long answer, CancellationToken cancellationToken)
-    {
-        var read = _reads.AddOrUpdate(task,
-            t => Start(t, cancellationToken),
-            (t, old) => old.StartedAfter >= answer && !old.Keys.Value.IsFaulted ? old : Start(t, cancellationToken));
-        return (await read.Keys.Value).Contains(replicaKey);
-    }
-
-    private (long, Lazy<Task<HashSet<string>>>) Start(string task, CancellationToken cancellationToken) =>
-        (Interlocked.Read(ref _answers), new Lazy<Task<HashSet<string>>>(async () =>
-            [.. (await store.LoadEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, cancellationToken)).Select(r => r.Key)]));
+    public Task<bool> ContainsAsync(string task, string replicaKey, CancellationToken cancellationToken) =>
+        store.ContainsEntryAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, replicaKey, cancellationToken);
 }

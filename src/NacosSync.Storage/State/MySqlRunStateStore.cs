@@ -69,6 +69,16 @@ public sealed class MySqlRunStateStore(SqlDatabase database, TimeProvider timePr
         return [.. rows.Select(r => new StateEntry(r.Key, r.Value, AsUtc(r.At)))];
     }
 
+    public async Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var parameters = new DynamicParameters(Args(key, scope));
+        parameters.Add("entryKey", entryKey);
+        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT 1 FROM nacossync_run_entry WHERE task_name = @task AND kind = @kind AND scope = @scope AND entry_key = @entryKey",
+            parameters, cancellationToken: cancellationToken)) is not null;
+    }
+
     public async Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes,
         CancellationToken cancellationToken)
     {

@@ -59,6 +59,9 @@ internal sealed class FailingSaveStore(IRunStateStore inner) : IRunStateStore
 
     public Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken) => inner.LoadEntriesAsync(key, scope, cancellationToken);
 
+    public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken) =>
+        inner.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
+
     public Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken) =>
         inner.WriteEntriesAsync(key, scope, upserts, deletes, cancellationToken);
 

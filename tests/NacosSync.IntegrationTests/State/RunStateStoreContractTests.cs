@@ -93,6 +93,13 @@ internal sealed class RunStateStoreContractTests(string store)
             "k1 deleted, k2 replaced, k3 added; other tasks and scopes untouched");
         Assert.That((await _open().LoadEntriesAsync(otherTask, StateScope.Pending, CancellationToken.None)).Single().Value, Is.EqualTo("other"));
         Assert.That((await _open().LoadEntriesAsync(config, StateScope.Replica, CancellationToken.None)).Single().Value, Is.EqualTo("replica"));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await _open().ContainsEntryAsync(config, StateScope.Pending, "k3", CancellationToken.None), Is.True, "added");
+            Assert.That(await _open().ContainsEntryAsync(config, StateScope.Pending, "k1", CancellationToken.None), Is.False, "deleted");
+            Assert.That(await _open().ContainsEntryAsync(config, StateScope.Replica, "k2", CancellationToken.None), Is.False, "another scope's key");
+            Assert.That(await _open().ContainsEntryAsync(otherTask, StateScope.Pending, "k2", CancellationToken.None), Is.False, "another task's key");
+        });
     }
 
     [Test]

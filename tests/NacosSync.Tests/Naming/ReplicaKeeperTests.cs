@@ -186,6 +186,67 @@ public sealed class ReplicaKeeperTests
     }
 
     [Test]
+    public async Task A_mass_expiry_in_the_target_costs_one_row_lookup_per_20404_not_a_read_of_the_whole_kept_set()
+    {
+        var store = new CountingStore(new InMemoryRunStateStore(TimeProvider.System));
+        await using var rig = new Rig((request, _, _) => Task.FromResult(request.Method == HttpMethod.Put
+            ? ScriptedNacosHandler.BeatAnswer(20404)
+            : ScriptedNacosHandler.Text(HttpStatusCode.OK, "ok")), store);
+        const int replicas = 60; // within one pass's beat slots (64 per cluster)
+        for (var i = 1; i <= replicas; i++)
+        {
+            rig.Keeper.Track("t", "b", Owned(Instance($"10.0.2.{i}")));
+        }
+
+        await rig.Keeper.SaveAsync(CancellationToken.None);
+        var loadsBefore = store.Loads;
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        await rig.Keeper.BeatDueAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rig.Handler.Requests.Count(r => r.Method == HttpMethod.Post), Is.EqualTo(replicas), "every kept replica registered again");
+            Assert.That(store.Loads - loadsBefore, Is.Zero, "no read of the whole kept set");
+            Assert.That(store.Lookups, Is.EqualTo(replicas), "one row looked up per 20404");
+        });
+    }
+
+    /// <summary>Counts whole-scope reads and single-row lookups.</summary>
+    private sealed class CountingStore(IRunStateStore inner) : IRunStateStore
+    {
+        private int _loads;
+        private int _lookups;
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public int Lookups => Volatile.Read(ref _lookups);
+
+        public Task<Checkpoint?> LoadCheckpointAsync(StateKey key, CancellationToken cancellationToken) => inner.LoadCheckpointAsync(key, cancellationToken);
+
+        public Task<Checkpoint> SaveCheckpointAsync(StateKey key, string? position, bool fullSyncCompleted, long expectedVersion, CancellationToken cancellationToken) =>
+            inner.SaveCheckpointAsync(key, position, fullSyncCompleted, expectedVersion, cancellationToken);
+
+        public Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _loads);
+            return inner.LoadEntriesAsync(key, scope, cancellationToken);
+        }
+
+        public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _lookups);
+            return inner.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
+        }
+
+        public Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken) =>
+            inner.WriteEntriesAsync(key, scope, upserts, deletes, cancellationToken);
+
+        public Task<int> DeleteEntriesBeforeAsync(StateKey key, StateScope scope, DateTimeOffset before, CancellationToken cancellationToken) =>
+            inner.DeleteEntriesBeforeAsync(key, scope, before, cancellationToken);
+    }
+
+    [Test]
     public async Task Unhealthy_replicas_are_registered_unhealthy_and_counted_apart_from_20404_re_registrations()
     {
         using var metrics = new SyncMetrics();
