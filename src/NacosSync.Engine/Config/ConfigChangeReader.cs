@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using NacosSync.Core.Config;
 using NacosSync.Core.Sync;
 using NacosSync.Storage.Config;
@@ -25,6 +26,9 @@ internal sealed class ConfigChangeReader
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The rows each task already read inside the window (this process); null: the window is applied whole every run.</summary>
+    public ConfigHistorySeen? Seen { get; init; }
+
     public async Task<(IReadOnlyList<ConfigChange> Changes, ConfigPosition Next)> ReadAsync(ConfigTaskScope scope, ConfigPosition position, ConfigRunTally tally,
         CancellationToken cancellationToken)
     {
@@ -32,12 +36,16 @@ internal sealed class ConfigChangeReader
         var (databaseNow, databaseUtcNow) = await scope.History.ClockAsync(cancellationToken);
         var offset = ConfigChangeClock.Offset(databaseNow, databaseUtcNow);
         var readAt = Time.GetUtcNow();
-        var entries = new List<ConfigHistoryEntry>(await scope.History.ReadOverlapAsync(position.Nid, position.HistoryTime - OverlapWindow, cancellationToken));
+        var overlap = await scope.History.ReadOverlapAsync(position.Nid, position.HistoryTime - OverlapWindow, cancellationToken);
+        var seen = Seen?.For(scope.TaskName, position.Nid);
+        var entries = new List<ConfigHistoryEntry>(seen is null ? overlap : overlap.Where(e => !seen.ContainsKey(e.Nid)));
+        var read = new List<ConfigHistoryEntry>(overlap);
         var nid = position.Nid;
         while (entries.Count < MaxHistoryPerRun)
         {
             var page = await scope.History.ReadAfterAsync(nid, HistoryPage, cancellationToken);
             entries.AddRange(page);
+            read.AddRange(page);
             if (page.Count > 0)
             {
                 nid = page[^1].Nid;
@@ -50,6 +58,7 @@ internal sealed class ConfigChangeReader
         }
 
         var historyTime = entries.Count == 0 ? position.HistoryTime : new[] { position.HistoryTime, entries.Max(e => e.ModifiedAt) }.Max();
+        Seen?.Record(scope.TaskName, nid, read, historyTime - OverlapWindow);
         var changes = entries
             .Where(e => scope.InRequestedNamespace(e.Key.Tenant))
             .GroupBy(e => e.Key)
@@ -58,5 +67,33 @@ internal sealed class ConfigChangeReader
             .Select(c => new ConfigChange(c.Source, c.Target!.Value, ConfigChangeClock.ChangedAt(c.At, offset, position.ReadAt, readAt)))
             .ToList();
         return (changes, position with { Nid = nid, HistoryTime = historyTime, ReadAt = readAt });
+    }
+}
+
+/// <summary>
+/// The history rows each task has already read inside the overlap window, in this process. The next run still reads the
+/// window (a lower nid can become visible late) but applies only the rows it has not seen, so a steady stream of changes
+/// costs each change once, not once per run for as long as it stays in the window (at 50 changes/s and 60 s, 3,000 keys
+/// compared again every run). What is recorded holds only for the position it was read up to: a run from any other
+/// position (after a full run, a failed checkpoint save, another replica's run, a restart) applies the window whole.
+/// Bounded by the window: rows older than it are dropped at each record.
+/// </summary>
+internal sealed class ConfigHistorySeen
+{
+    private readonly ConcurrentDictionary<string, (long UpToNid, Dictionary<long, DateTime> Nids)> _tasks = new(StringComparer.Ordinal);
+
+    /// <summary>The nids the task read inside the window, when its last read ended at <paramref name="positionNid"/>; else null.</summary>
+    public IReadOnlyDictionary<long, DateTime>? For(string task, long positionNid) =>
+        _tasks.TryGetValue(task, out var seen) && seen.UpToNid == positionNid ? seen.Nids : null;
+
+    public void Record(string task, long upToNid, IEnumerable<ConfigHistoryEntry> read, DateTime windowStart)
+    {
+        var nids = new Dictionary<long, DateTime>();
+        foreach (var entry in read.Where(e => e.ModifiedAt >= windowStart))
+        {
+            nids[entry.Nid] = entry.ModifiedAt;
+        }
+
+        _tasks[task] = (upToNid, nids);
     }
 }

@@ -24,7 +24,9 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
             return fallback;
         }
 
+        var started = stages.Time.GetTimestamp();
         var (changes, next) = await stages.Changes.ReadAsync(scope, state.Position!, tally, cancellationToken);
+        var readAt = stages.Time.GetTimestamp();
         var tenants = changes.Select(c => c.Source.Tenant).Where(t => t != scope.SourcePublic).ToHashSet(StringComparer.Ordinal);
         await stages.Namespaces.CopyAsync(scope, tenants, tally, cancellationToken);
         var (_, retryDeletes) = ConfigPlan.Resume(state.Pending, new HashSet<ConfigKey>(), changes.Select(c => c.Target).ToHashSet());
@@ -36,18 +38,32 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         }
 
         var (prove, _) = ConfigPlan.Resume(state.Pending, written.Select(w => w.Key).ToHashSet(), new HashSet<ConfigKey>());
+        var appliedAt = stages.Time.GetTimestamp();
 
         var removed = await stages.Remover.RemoveAsync(scope, state, removals, new Dictionary<string, TenantRead>(), tally, cancellationToken);
         var changed = written.Concat(removed.Gone).ToList();
         var verified = await stages.Verifier.VerifyAsync(scope, changed, written.Count > 0 || removed.NeedsRefresh, prove, state.Position!.PendingRefreshedAt, tally, cancellationToken);
+        var verifiedAt = stages.Time.GetTimestamp();
         if (!scope.DryRun)
         {
             var pending = ConfigPlan.CarryOver(state.Pending, state.Pending.Select(p => p.Key).ToHashSet(), verified.StillPending.Concat(removed.Retry));
             await stages.State.SaveAsync(scope.TaskName, state, next with { PendingRefreshedAt = verified.PendingRefreshedAt }, fullSyncCompleted: false, pending, cancellationToken);
         }
 
+        if (changes.Count > 0 || prove.Count > 0)
+        {
+            var (read, write, verify, save) = (Ms(started, readAt), Ms(readAt, appliedAt), Ms(appliedAt, verifiedAt), Ms(verifiedAt, stages.Time.GetTimestamp()));
+            LogStages(logger, scope.TaskName, changes.Count, read, write, verify, save);
+        }
+
         return null;
     }
+
+    private double Ms(long from, long to) => Math.Round((to - from) * 1000.0 / stages.Time.TimestampFrequency);
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Debug,
+        Message = "Config task {Task} incremental run, {Changes} change(s): history read {ReadMs} ms, compare and write {WriteMs} ms, refresh and proof {VerifyMs} ms, checkpoint {SaveMs} ms")]
+    private static partial void LogStages(ILogger logger, string task, int changes, double readMs, double writeMs, double verifyMs, double saveMs);
 
     private async Task<string?> WhyNotAsync(ConfigRunState state, CancellationToken cancellationToken)
     {

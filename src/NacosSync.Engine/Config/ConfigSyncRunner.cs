@@ -27,6 +27,7 @@ internal sealed partial class ConfigSyncRunner(
 
     /// <summary>Shared by every run of this process: at most one localCache per target node per interval.</summary>
     private readonly LocalCacheCoalescer _localCache = new(timeProvider);
+    private readonly ConfigHistorySeen _historySeen = new();
 
     private readonly GuardWarningGate _guardWarnings = new(timeProvider);
 
@@ -158,7 +159,7 @@ internal sealed partial class ConfigSyncRunner(
             state,
             new ConfigNamespaceCreator(logger),
             new ConfigFullDiff(writer, logger),
-            new ConfigChangeReader { Time = timeProvider, OverlapWindow = HistoryOverlap },
+            new ConfigChangeReader { Time = timeProvider, OverlapWindow = HistoryOverlap, Seen = _historySeen },
             writer,
             new ConfigRemover(ledger, state, logger, _guardWarnings),
             new ConfigVariantSync(ledger),

@@ -127,16 +127,17 @@ internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
 
     public async Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<ConfigKey, ConfigDigest>();
-        foreach (var key in keys)
-        {
-            if (await ReadDigestAsync(key, cancellationToken) is { } digest)
+        // One read per key (the API has no batch read): several at once, as the writer writes.
+        var read = new System.Collections.Concurrent.ConcurrentDictionary<ConfigKey, ConfigDigest>();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = ConfigUpsertWriter.WriteConcurrency, CancellationToken = cancellationToken },
+            async (key, ct) =>
             {
-                result[key] = digest;
-            }
-        }
-
-        return result;
+                if (await ReadDigestAsync(key, ct) is { } digest)
+                {
+                    read[key] = digest;
+                }
+            });
+        return new Dictionary<ConfigKey, ConfigDigest>(read);
     }
 
     public async Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken)

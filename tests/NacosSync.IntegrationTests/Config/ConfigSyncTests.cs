@@ -70,6 +70,27 @@ internal sealed class ConfigSyncTests(NacosVersionProfile profile)
     }
 
     [Test]
+    public async Task An_incremental_run_compares_only_the_history_it_has_not_seen_and_a_restarted_runner_reads_the_window_whole()
+    {
+        var runner = _h.Runner();
+        await _h.WriteSourceAsync("a", "1");
+        Assert.That((await _h.RunAsync(SyncMode.Full, runner)).Succeeded, Is.True);
+        await _h.WriteSourceAsync("b", "1");
+        var first = await _h.RunAsync(SyncMode.Incremental, runner);
+        await _h.WriteSourceAsync("c", "1");
+        var second = await _h.RunAsync(SyncMode.Incremental, runner);
+        var restarted = await _h.RunAsync(SyncMode.Incremental, _h.Runner());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Added, Is.EqualTo(1), Describe(first));
+            Assert.That((second.Read, second.Added), Is.EqualTo((1L, 1L)), "b is still inside the overlap window, but this runner has read it: only c is compared. " + Describe(second));
+            Assert.That(restarted.Read, Is.GreaterThanOrEqualTo(2), "a new runner knows nothing it read: the whole window is compared again. " + Describe(restarted));
+            Assert.That(restarted.Added + restarted.Updated + restarted.Removed, Is.Zero, "and nothing is applied twice");
+        });
+    }
+
+    [Test]
     public async Task Without_the_refresh_step_the_nodes_keep_serving_the_stale_value_and_the_key_is_reported_then_retried()
     {
         await _h.WriteSourceAsync("k", "v1");
