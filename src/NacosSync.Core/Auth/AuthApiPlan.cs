@@ -5,7 +5,8 @@ namespace NacosSync.Core.Auth;
 /// Nacos's API creates a user only from a clear-text password (UserController.createUser hashes it), and only the
 /// source's bcrypt hash exists, so no user is created, updated or removed that way; a role binding needs its user in
 /// the target (RoleController.addRole: "user 'U' not found!"); a permission needs a role some user of the target holds
-/// (addPermission: "role R not found!"). Each object that cannot be carried out is named with its reason.
+/// (addPermission: "role R not found!"); <c>ROLE_ADMIN</c> is never granted through it ("role 'ROLE_ADMIN' is not permitted
+/// to create!", so <c>Auth:CopyAdmins</c> copies admins in database mode only). Each object that cannot be carried out is named with its reason.
 /// </summary>
 public static class AuthApiPlan
 {
@@ -25,7 +26,12 @@ public static class AuthApiPlan
         var addRoles = new List<AuthRoleBinding>();
         foreach (var role in plan.AddRoles)
         {
-            if (users.Contains(role.Username))
+            if (role.Role == AuthPlanner.GlobalAdminRole)
+            {
+                // NacosRoleServiceImpl.addRole refuses it whoever asks: named once per run, not a write error every run.
+                notCopied.Add($"{role} not copied: {targetName} is written through its API (no Database), and Nacos's API refuses to grant {AuthPlanner.GlobalAdminRole}; grant it there by hand or give Clusters:{targetName}:Database");
+            }
+            else if (users.Contains(role.Username))
             {
                 addRoles.Add(role);
             }

@@ -33,4 +33,22 @@ public sealed class AuthApiPlanTests
             Assert.That(string.Join(" ", notCopied), Does.Not.Contain("$2a$"), "never a hash");
         });
     }
+
+    [Test]
+    public void Through_the_api_a_copied_admin_binding_is_named_as_not_copied_not_attempted()
+    {
+        var source = new AuthSnapshot([Alice], [new(AuthPlanner.GlobalAdminRole, "alice")], []);
+        var target = new AuthSnapshot([Alice], [], []);
+        var full = AuthPlanner.Plan(source, target, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal),
+            new AuthSyncOptions { Enabled = true, CopyAdmins = true, OverwriteUsers = true }, ns => ns);
+
+        var (plan, notCopied) = AuthApiPlan.Restrict(full, target, "dr");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(full.AddRoles, Has.Some.Matches<AuthRoleBinding>(r => r.Role == AuthPlanner.GlobalAdminRole), "the plan wants the admin binding (CopyAdmins)");
+            Assert.That(plan.AddRoles, Is.Empty, "Nacos's API refuses ROLE_ADMIN: the binding is not attempted");
+            Assert.That(notCopied, Has.Some.Contains("refuses to grant ROLE_ADMIN"));
+        });
+    }
 }
