@@ -166,6 +166,14 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
 
         tally.Applied(plan, applyRemovals, failed);
 
+        // A creation that failed (API mode) was not made by us: recorded as owned before the write (crash safety), it is
+        // taken back, or an object the target's operators create by that name later would count as the task's own.
+        var notMade = created.Where(k => failed.Contains(k) && !owned.Contains(k)).ToList();
+        if (notMade.Count > 0)
+        {
+            await store.WriteEntriesAsync(key, StateScope.Owned, [], notMade, cancellationToken);
+        }
+
         // Verify: the target now holds what was written.
         tally.Stage = SyncStage.Verify;
         var after = await target.ReadAsync(cancellationToken);
@@ -176,8 +184,11 @@ internal sealed partial class AuthSyncRunner(IOptionsMonitor<NacosSyncOptions> o
             tally.Error(SyncStage.Verify, $"{AuthObjectKeys.Describe(missing)} was written but is not in the target", missing);
         }
 
+        // Writes that failed are retried by the next incremental run: no position it could match, so it plans again
+        // (a saved position would make it skip until either side moved, leaving the retry to the next full run).
         tally.Stage = SyncStage.Write;
-        await store.SaveCheckpointAsync(key, $"{sourcePrint}|{await target.FingerprintAsync(cancellationToken)}", mode == SyncMode.Full, checkpoint?.Version ?? 0, cancellationToken);
+        var next = failed.Count == 0 ? $"{sourcePrint}|{await target.FingerprintAsync(cancellationToken)}" : null;
+        await store.SaveCheckpointAsync(key, next, mode == SyncMode.Full, checkpoint?.Version ?? 0, cancellationToken);
     }
 
     /// <summary>A cluster's database when it has one, else its auth API (API mode: roles and permissions only).</summary>
