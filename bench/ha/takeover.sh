@@ -4,7 +4,7 @@
 # --kills times while it keeps --replicas ephemeral replicas alive. Prints per kill and the median / max handover.
 #
 #   bench/ha/takeover.sh [--kills 5] [--replicas 2000] [--set KEY=VALUE]...
-#   bench/ha/takeover.sh --set Tasks:t:Naming:ReplicaHolding=Connection     # another replica mode, once it exists
+#   bench/ha/takeover.sh --set Tasks:t:Naming:ReplicaHolding=Connection     # Connection mode (its own measurement: FullyQualifiedName~ConnectionTakeoverMeasurement)
 #
 # --set keys go to both daemons as NACOSSYNC__ environment variables (the task is named t, clusters a and b).
 set -euo pipefail
@@ -21,7 +21,7 @@ done
 set_list=$(IFS=';'; echo "${sets[*]:-}")
 dotnet build tests/NacosSync.IntegrationTests -c Release -nologo -clp:ErrorsOnly
 dotnet test tests/NacosSync.IntegrationTests -c Release --no-build -nologo --logger "console;verbosity=detailed" \
-  --filter "FullyQualifiedName~TakeoverMeasurement" -- \
+  --filter "FullyQualifiedName~HighAvailability.TakeoverMeasurement" -- \
   "TestRunParameters.Parameter(name=\"kills\", value=\"$kills\")" \
   "TestRunParameters.Parameter(name=\"replicas\", value=\"$replicas\")" \
   "TestRunParameters.Parameter(name=\"set\", value=\"$set_list\")"
