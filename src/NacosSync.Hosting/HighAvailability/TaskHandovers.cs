@@ -37,7 +37,8 @@ internal sealed class TriggerHandover(ISchedulerFactory schedulers, ReplicaIdent
         foreach (var kind in QuartzRegistration.EnabledKinds(options.Tasks[task]))
         {
             await PinAsync(scheduler, task, kind, cancellationToken);
-            await SyncJobForwarding.ScheduleFullRunAsync(scheduler, task, kind, identity.InstanceId, allowDeletions: false, "takeover", cancellationToken);
+            await SyncJobForwarding.ScheduleFullRunAsync(scheduler, task, kind, identity.InstanceId, allowDeletions: false, SyncJobForwarding.TakeoverReason,
+                cancellationToken);
         }
     }
 
