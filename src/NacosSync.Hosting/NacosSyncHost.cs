@@ -109,6 +109,7 @@ public static class NacosSyncHost
         services.TryAddSingleton<IRunStateStore, MySqlRunStateStore>(); // the daemon's fenced one when high availability is on
         services.AddNacosSyncMetrics();
         services.AddNacosPipelines();
+        services.AddSingleton<ReconciliationGate>();
         services.AddSingleton<SyncJobExecutor>();
         SyncModules.Add(services);
         return services;

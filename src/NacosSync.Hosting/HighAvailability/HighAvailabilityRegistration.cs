@@ -39,7 +39,7 @@ internal static class HighAvailabilityRegistration
             [
                 new KeeperHandover(sp.GetRequiredService<ReplicaKeeper>(), kept),
                 new MetricsHandover(sp.GetRequiredService<SyncRunMetrics>()),
-                new TriggerHandover(sp.GetRequiredService<ISchedulerFactory>(), identity, options),
+                new TriggerHandover(sp.GetRequiredService<ISchedulerFactory>(), identity, options, sp.GetRequiredService<ReconciliationGate>()),
             ],
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TaskOwnership>>()));
         services.AddSingleton<ITaskOwnership>(sp => sp.GetRequiredService<TaskOwnership>());

@@ -25,9 +25,11 @@ internal sealed class KeeperHandover(ReplicaKeeper keeper, IReadOnlyCollection<s
 /// <summary>
 /// Then: the task's triggers are pinned to this replica (Quartz's preferred node, with Quartz's own
 /// failover while this replica is down), and one full run per kind is stored for this replica: the
-/// reconciliation a new owner does once, in place of a start-up run on every replica.
+/// reconciliation a new owner does once, in place of a start-up run on every replica. The task's incremental
+/// runs here wait for it (<see cref="ReconciliationGate"/>); on loss the gate closes again for the next tenure.
 /// </summary>
-internal sealed class TriggerHandover(ISchedulerFactory schedulers, ReplicaIdentity identity, NacosSyncOptions options) : ITaskHandover
+internal sealed class TriggerHandover(ISchedulerFactory schedulers, ReplicaIdentity identity, NacosSyncOptions options, ReconciliationGate reconciliation)
+    : ITaskHandover
 {
     public async Task AdoptAsync(string task, CancellationToken cancellationToken)
     {
@@ -35,13 +37,15 @@ internal sealed class TriggerHandover(ISchedulerFactory schedulers, ReplicaIdent
         foreach (var kind in QuartzRegistration.EnabledKinds(options.Tasks[task]))
         {
             await PinAsync(scheduler, task, kind, cancellationToken);
-            await SyncJobForwarding.ScheduleFullRunAsync(scheduler, task, kind, identity.InstanceId, allowDeletions: false, "takeover", cancellationToken);
+            await SyncJobForwarding.ScheduleFullRunAsync(scheduler, task, kind, identity.InstanceId, allowDeletions: false, SyncJobForwarding.TakeoverReason,
+                cancellationToken);
         }
     }
 
     public void Abandon(string task)
     {
-        // Nothing: the next owner pins the triggers to itself; until then Quartz fails them over and the jobs skip here.
+        // The triggers stay: the next owner pins them to itself; until then Quartz fails them over and the jobs skip here.
+        reconciliation.TaskLost(task);
     }
 
     /// <summary>Pins the task's scheduled triggers here; a replica that started since may have stored them afresh, unpinned.</summary>

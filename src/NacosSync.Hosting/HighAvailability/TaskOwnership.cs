@@ -87,7 +87,7 @@ internal sealed partial class TaskOwnership : BackgroundService, ITaskOwnership
             if (lease.Owner == me && _held.TryAdd(task, lease))
             {
                 LogAcquired(_logger, task, lease.Token, _identity.Name);
-                await AdoptAsync(task, cancellationToken);
+                await AdoptOrGiveBackAsync(task, lease, cancellationToken);
             }
         }
 
@@ -146,11 +146,25 @@ internal sealed partial class TaskOwnership : BackgroundService, ITaskOwnership
         }
     }
 
-    private async Task AdoptAsync(string task, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adopts a task just taken. A handover that fails (the state database or Quartz's tables away) would leave the task
+    /// held without its triggers pinned and without the takeover run its incremental runs wait for
+    /// (<see cref="Jobs.ReconciliationGate"/>), so the task is given back: the next round takes it again, adopting afresh.
+    /// </summary>
+    private async Task AdoptOrGiveBackAsync(string task, TaskLease lease, CancellationToken cancellationToken)
     {
-        foreach (var handover in _handovers)
+        try
         {
-            await handover.AdoptAsync(task, cancellationToken);
+            foreach (var handover in _handovers)
+            {
+                await handover.AdoptAsync(task, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogAdoptionFailed(_logger, ex, task, lease.Token);
+            Lose(task, "taking it over failed");
+            await _store.ReleaseAsync(lease, cancellationToken);
         }
     }
 
@@ -186,6 +200,9 @@ internal sealed partial class TaskOwnership : BackgroundService, ITaskOwnership
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Task ownership round failed; held tasks stay held until a renewal is refused")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Task {Task}: taking it over (token {Token}) failed; giving it back to be taken again")]
+    private static partial void LogAdoptionFailed(ILogger logger, Exception exception, string task, long token);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Task {Task}: the lease could not be released at shutdown ({Error}); another replica takes it when it lapses")]
     private static partial void LogReleaseFailed(ILogger logger, string task, string error);

@@ -9,7 +9,7 @@ namespace NacosSync.Hosting.Jobs;
 /// <summary>
 /// Runs one task and kind through its <see cref="ISyncRunner"/>, one run at a time per task and
 /// kind (a full run waits for a running incremental one; an incremental run is skipped while a
-/// full one runs), records metrics, logs the outcome, and keeps the last result for the admin API.
+/// full one runs, and until a full one has run since this replica took the task: <see cref="ReconciliationGate"/>), records metrics, logs the outcome, and keeps the last result for the admin API.
 /// This is the loop boundary: a runner's unexpected exception is caught, logged and reported here.
 /// </summary>
 internal sealed partial class SyncJobExecutor
@@ -18,11 +18,14 @@ internal sealed partial class SyncJobExecutor
     private readonly SyncRunMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SyncJobExecutor> _logger;
+    private readonly ReconciliationGate _reconciliation;
     private readonly ConcurrentDictionary<(string, SyncKind), SemaphoreSlim> _gates = new();
     private readonly ConcurrentDictionary<(string, SyncKind, SyncMode), SyncRunResult> _lastResults = new();
 
-    public SyncJobExecutor(IEnumerable<ISyncRunner> runners, SyncRunMetrics metrics, TimeProvider timeProvider, ILogger<SyncJobExecutor> logger)
+    public SyncJobExecutor(IEnumerable<ISyncRunner> runners, SyncRunMetrics metrics, TimeProvider timeProvider, ILogger<SyncJobExecutor> logger,
+        ReconciliationGate reconciliation)
     {
+        _reconciliation = reconciliation;
         _runners = runners.ToDictionary(r => r.Kind);
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -34,13 +37,16 @@ internal sealed partial class SyncJobExecutor
     public SyncRunResult? LastResult(string task, SyncKind kind, SyncMode mode) =>
         _lastResults.TryGetValue((task, kind, mode), out var result) ? result : null;
 
-    /// <summary>Runs once; null when an incremental run was skipped because another run of the same task and kind is in progress.</summary>
+    /// <summary>
+    /// Runs once; null when an incremental run was skipped because another run of the same task and kind is in
+    /// progress, or because no full run has ended since this replica took the task (it is due: the start-up or takeover run).
+    /// </summary>
     public async Task<SyncRunResult?> RunAsync(string task, SyncKind kind, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd((task, kind), _ => new SemaphoreSlim(1, 1));
         if (mode == SyncMode.Incremental)
         {
-            if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken))
+            if (!_reconciliation.IsReconciled(task, kind) || !await gate.WaitAsync(TimeSpan.Zero, cancellationToken))
             {
                 return null;
             }
@@ -52,9 +58,15 @@ internal sealed partial class SyncJobExecutor
 
         try
         {
+            var tenure = _reconciliation.Tenure(task);
             var result = await RunGuardedAsync(task, kind, mode, request, cancellationToken);
             if (!request.DryRun)
             {
+                if (mode == SyncMode.Full)
+                {
+                    _reconciliation.FullRunEnded(task, kind, tenure);
+                }
+
                 _metrics.Record(result);
                 _lastResults[(task, kind, mode)] = result;
             }

@@ -13,6 +13,12 @@ internal static class SyncJobForwarding
     public const string OneOffMarker = ".once.";
     public const string AllowDeletionsKey = "allowDeletions";
 
+    /// <summary>Why the one-off was stored (<see cref="TakeoverReason"/>, <c>forwarded</c>, <c>admin</c>), in its job data.</summary>
+    public const string ReasonKey = "reason";
+
+    /// <summary>A new owner's reconciliation (<see cref="HighAvailability.TriggerHandover"/>): run once, by that owner only.</summary>
+    public const string TakeoverReason = "takeover";
+
     /// <returns>The stored trigger's key.</returns>
     public static async Task<TriggerKey> ScheduleFullRunAsync(IScheduler scheduler, string task, SyncKind kind, string runOn, bool allowDeletions, string reason,
         CancellationToken cancellationToken)
@@ -25,6 +31,7 @@ internal static class SyncJobForwarding
             .WithIdentity(key)
             .WithDescription($"one-off full run ({reason}) for {runOn}")
             .UsingJobData(AllowDeletionsKey, allowDeletions ? "true" : "false")
+            .UsingJobData(ReasonKey, reason)
             .WithPreferredNode(PreferredNode.For(runOn))
             .StartNow()
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))

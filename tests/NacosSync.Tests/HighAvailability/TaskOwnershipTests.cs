@@ -75,6 +75,29 @@ internal sealed class TaskOwnershipTests
     }
 
     [Test]
+    public async Task A_task_whose_adoption_fails_is_given_back_and_taken_again_with_a_fresh_adoption()
+    {
+        var failing = new FailingOnceHandover();
+        var ownership = new TaskOwnership(_leases, new ReplicaIdentity("a", "a"), Defaults, ["t1"], [failing], _clock, NullLogger<TaskOwnership>.Instance);
+
+        await ownership.TickAsync(CancellationToken.None);
+        var heldAfterFailure = ownership.IsOwner("t1");
+        var leaseAfterFailure = await _leases.GetAsync("t1", CancellationToken.None);
+        _clock.Advance(Defaults.LeaseRenewInterval);
+        await ownership.TickAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(heldAfterFailure, Is.False, "a task whose triggers and takeover run could not be stored is not kept half-adopted");
+            Assert.That(leaseAfterFailure!.IsFree(_clock.GetUtcNow()), Is.True, "its lease is given back at once");
+            Assert.That(failing.Abandoned, Is.EqualTo(new[] { "t1" }), "what the handovers did adopt is undone");
+            Assert.That(ownership.IsOwner("t1"), Is.True, "the next round takes it again");
+            Assert.That(failing.Adopted, Is.EqualTo(new[] { "t1", "t1" }), "and adopts it afresh");
+            Assert.That(ownership.LeaseOf("t1")!.Token, Is.EqualTo(2), "as a new change of hands");
+        });
+    }
+
+    [Test]
     public async Task A_replica_that_joins_gets_its_fair_share_handed_over_one_task_per_round()
     {
         var (a, _) = Ownership("a", "t1", "t2", "t3", "t4");
@@ -118,5 +141,20 @@ internal sealed class TaskOwnershipTests
         public void Abandon(string task)
         {
         }
+    }
+
+    private sealed class FailingOnceHandover : ITaskHandover
+    {
+        public List<string> Adopted { get; } = [];
+
+        public List<string> Abandoned { get; } = [];
+
+        public Task AdoptAsync(string task, CancellationToken cancellationToken)
+        {
+            Adopted.Add(task);
+            return Adopted.Count == 1 ? Task.FromException(new TimeoutException("Quartz's tables are away")) : Task.CompletedTask;
+        }
+
+        public void Abandon(string task) => Abandoned.Add(task);
     }
 }
