@@ -19,9 +19,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 set_list=$(IFS=';'; echo "${sets[*]:-}")
+params=("TestRunParameters.Parameter(name=\"kills\", value=\"$kills\")" "TestRunParameters.Parameter(name=\"replicas\", value=\"$replicas\")")
+# vstest refuses a parameter with an empty value: pass the overrides only when there are some.
+if [[ -n $set_list ]]; then params+=("TestRunParameters.Parameter(name=\"set\", value=\"$set_list\")"); fi
 dotnet build tests/NacosSync.IntegrationTests -c Release -nologo -clp:ErrorsOnly
 dotnet test tests/NacosSync.IntegrationTests -c Release --no-build -nologo --logger "console;verbosity=detailed" \
-  --filter "FullyQualifiedName~HighAvailability.TakeoverMeasurement" -- \
-  "TestRunParameters.Parameter(name=\"kills\", value=\"$kills\")" \
-  "TestRunParameters.Parameter(name=\"replicas\", value=\"$replicas\")" \
-  "TestRunParameters.Parameter(name=\"set\", value=\"$set_list\")"
+  --filter "FullyQualifiedName~HighAvailability.TakeoverMeasurement" -- "${params[@]}"
