@@ -25,5 +25,11 @@ internal static class ReplicaHeartbeat
         return result;
     }
 
+    /// <summary>A term the replica declares (<paramref name="key"/>, milliseconds); null when absent or not a positive number.</summary>
+    public static TimeSpan? Declared(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var millis) && millis > 0
+            ? TimeSpan.FromMilliseconds(millis)
+            : null;
+
     private static string Millis(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 }

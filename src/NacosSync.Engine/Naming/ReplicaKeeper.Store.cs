@@ -14,7 +14,7 @@ internal sealed partial class ReplicaKeeper
     /// <summary>Writes the changes of the kept set to the run-state store (the loop does this every tick; runs call it as they end).</summary>
     public Task SaveAsync(CancellationToken cancellationToken) => _unsaved.SaveAsync(cancellationToken);
 
-    /// <summary>Loads the persisted replicas of the restore tasks and schedules them, spread over one interval .</summary>
+    /// <summary>Loads the persisted replicas of the restore tasks and schedules them, each spread over one of its intervals.</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
         foreach (var task in _restoreTasks)
@@ -25,7 +25,7 @@ internal sealed partial class ReplicaKeeper
 
     /// <summary>
     /// Loads one task's persisted replicas and schedules their first beats spread over <paramref name="spread"/>
-    /// (default one interval; shorter on a takeover, when they have been silent since the old owner died).
+    /// (default the interval each replica declares; shorter on a takeover, when they have been silent since the old owner died).
     /// </summary>
     public async Task RestoreTaskAsync(string task, TimeSpan? spread, CancellationToken cancellationToken)
     {
@@ -43,7 +43,7 @@ internal sealed partial class ReplicaKeeper
                     }
                     else
                     {
-                        _scheduler.ScheduleWithin(entry, spread ?? _options.Interval);
+                        _scheduler.ScheduleWithin(entry, spread ?? entry.Interval(_options.Interval));
                     }
 
                     restored++;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Naming;
@@ -55,10 +56,19 @@ internal sealed partial class ReplicaKeeper : BackgroundService
         _options = options ?? new ReplicaKeeperOptions();
         _restoreTasks = restoreTasks ?? [];
         _beater = new ReplicaBeater(clients, new BeatFailureLog(timeProvider, logger, _options.FailureReportInterval), logger, metrics);
-        _scheduler = new BeatScheduler(timeProvider, _options, (entry, ct) => _beater.BeatAsync(entry, StillKeptAsync, ct), entry => Drop(entry.Id, entry));
+        _scheduler = new BeatScheduler(timeProvider, _options, (entry, ct) => _beater.BeatAsync(entry, StillKeptAsync, ct), entry => Drop(entry.Id, entry),
+            new BeatLatenessLog(timeProvider, logger, _options.FailureReportInterval));
         metrics?.Meter.CreateObservableGauge("nacossync.heartbeat.replicas", () => _entries.Count, "{replica}",
             "Ephemeral replicas the daemon keeps alive with heartbeats, all tasks.");
+        metrics?.Meter.CreateObservableGauge("nacossync.heartbeat.overdue", ObserveOverdue, "s",
+            "How late the most overdue heartbeat of the task's replicas is now; 0 when on time. Above the declared interval, beats are being missed.");
     }
+
+    private IEnumerable<Measurement<double>> ObserveOverdue() =>
+        _scheduler.Overdue().Select(o => new Measurement<double>(o.Late.TotalSeconds, new KeyValuePair<string, object?>("task", o.Task)));
+
+    /// <summary>Per task: how late its most overdue beat is now (zero when on time); the <c>nacossync_heartbeat_overdue_seconds</c> gauge.</summary>
+    public IReadOnlyList<(string Task, TimeSpan Late)> Overdue() => _scheduler.Overdue();
 
     /// <summary>Replicas being kept alive now.</summary>
     public int Count => _entries.Count;

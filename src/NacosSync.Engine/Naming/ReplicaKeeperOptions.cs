@@ -5,7 +5,10 @@ namespace NacosSync.Engine.Naming;
 /// <summary>Tuning of the <see cref="ReplicaKeeper"/>.</summary>
 internal sealed record ReplicaKeeperOptions
 {
-    /// <summary>Beat period of each replica (Nacos clients use 5 s; unhealthy after 15 s, gone after 30 s). Default 5 s.</summary>
+    /// <summary>
+    /// Beat period of a replica that declares none (Nacos clients use 5 s). A replica the daemon writes declares its task's
+    /// <c>Naming:Heartbeat:Interval</c> (<c>preserved.heart.beat.interval</c>) and is beaten at that. Default 5 s.
+    /// </summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Beats in flight at once per target cluster, so a hung cluster cannot take the slots of the others. Default 64.</summary>
@@ -38,4 +41,13 @@ internal sealed class KeptReplica(ReplicaId id, string targetCluster, NamingInst
 
     /// <summary>The beat in flight, if any: never two at once for one replica, and a removal waits for it.</summary>
     public Task InFlight { get; set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// The interval to beat at: the one the replica declares to the target (its task's <c>Naming:Heartbeat:Interval</c>,
+    /// stamped by the mapper), so the target's clock and ours agree; <paramref name="fallback"/> if it declares none.
+    /// </summary>
+    public TimeSpan Interval(TimeSpan fallback) => ReplicaHeartbeat.Declared(Replica.Metadata, ReplicaHeartbeat.IntervalKey) ?? fallback;
+
+    /// <summary>The silence after which the target marks the replica unhealthy, as it declares it (null: the target's default).</summary>
+    public TimeSpan? DeclaredTimeout => ReplicaHeartbeat.Declared(Replica.Metadata, ReplicaHeartbeat.TimeoutKey);
 }

@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using NacosSync.Core.Naming;
 using NacosSync.Core.Options;
@@ -336,5 +337,91 @@ public sealed class ReplicaKeeperTests
         Assert.That(rig.Handler.Requests, Has.Count.EqualTo(100), "every replica beaten once in the first interval");
         Assert.That(rig.Handler.Requests.All(r => !Uri.UnescapeDataString(r.Uri.Query + r.Body).Contains("beat=", StringComparison.Ordinal)), Is.True,
             "beats are light: a full beat would re-register a replica another process has just removed");
+    }
+
+    /// <summary>A replica as the daemon writes it for a task that declares <paramref name="interval"/> (and a timeout to match).</summary>
+    private static NamingInstance Declaring(NamingInstance instance, TimeSpan interval)
+    {
+        var owned = Owned(instance);
+        return owned with { Metadata = ReplicaHeartbeat.Apply(owned.Metadata, new ReplicaHeartbeatOptions { Interval = interval, Timeout = interval * 6, DeleteTimeout = interval * 12 }) };
+    }
+
+    private static int BeatsOf(ScriptedNacosHandler handler, string ip) =>
+        handler.Requests.Count(r => r.Method == HttpMethod.Put && Uri.UnescapeDataString(r.Uri.Query + r.Body).Contains(ip, StringComparison.Ordinal));
+
+    [Test]
+    public async Task Each_replica_is_beaten_at_the_interval_its_task_declares()
+    {
+        await using var rig = new Rig(async (r, _, _) => await Answer(r));
+        rig.Keeper.Track("ten", "b", Declaring(Instance("10.0.2.2"), TimeSpan.FromSeconds(10)));
+        rig.Keeper.Track("five", "b", Owned(Instance("10.0.1.1")));
+        for (var second = 1; second <= 10; second++)
+        {
+            rig.Clock.Advance(TimeSpan.FromSeconds(1));
+            await rig.Keeper.BeatDueAsync(CancellationToken.None);
+        }
+
+        var (ten, five) = (BeatsOf(rig.Handler, "10.0.2.2"), BeatsOf(rig.Handler, "10.0.1.1"));
+        for (var second = 1; second <= 20; second++)
+        {
+            rig.Clock.Advance(TimeSpan.FromSeconds(1));
+            await rig.Keeper.BeatDueAsync(CancellationToken.None);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(BeatsOf(rig.Handler, "10.0.2.2") - ten, Is.EqualTo(2), "a task that declares 10 s is beaten every 10 s: twice in 20 s, not four times");
+            Assert.That(BeatsOf(rig.Handler, "10.0.1.1") - five, Is.EqualTo(4), "a task with the default 5 s is beaten every 5 s");
+        });
+    }
+
+    [Test]
+    public async Task Beats_held_up_by_a_hung_target_show_as_overdue_and_are_reported_once_until_they_go_through()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var metrics = new SyncMetrics();
+        using var overdue = new MetricCollector<double>(metrics.Meter, "nacossync.heartbeat.overdue");
+        await using var rig = new Rig(async (request, _, ct) =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return await Answer(request);
+        }, metrics: metrics);
+        var replicas = Enumerable.Range(1, 3).Select(i => Owned(Instance($"10.0.1.{i}"))).ToList();
+        foreach (var replica in replicas)
+        {
+            rig.Keeper.Track("t", "b", replica);
+        }
+
+        double Overdue()
+        {
+            overdue.RecordObservableInstruments();
+            var last = overdue.LastMeasurement!;
+            Assert.That(last.Tags["task"], Is.EqualTo("t"));
+            return last.Value;
+        }
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        _ = rig.Keeper.BeatDueAsync(CancellationToken.None); // all three sent; they hang
+        Assert.That(await Until(() => rig.Handler.Requests.Count == 3), Is.True, "the three first beats reach the target");
+        Assert.That(Overdue(), Is.Zero, "the next beats are not due yet");
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(10));
+        _ = rig.Keeper.BeatDueAsync(CancellationToken.None);
+        var first = Overdue();
+        Assert.That(first, Is.InRange(5, 10), "every next beat came due while the last still hangs: the oldest is 5 to 10 s late");
+        rig.Clock.Advance(TimeSpan.FromSeconds(10));
+        _ = rig.Keeper.BeatDueAsync(CancellationToken.None);
+        Assert.That(Overdue(), Is.EqualTo(first + 10).Within(0.001), "overdue grows with the clock while nothing goes through");
+        var warnings = rig.Logger.Collector.GetSnapshot().Where(r => r.Id.Id == 4159).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1), "more than one interval late is reported, once in the minute, not once per pass");
+        Assert.That(warnings[0].Message, Does.Contain("3 replica(s)").And.Contain("00:00:30").And.Contain("ReplicaHolding: Connection").And.Contain("Naming:Heartbeat:Interval"),
+            "the warning names how many, the declared timeout and the remedy");
+
+        gate.SetResult();
+        Assert.That(await Until(() => replicas.All(r => !rig.Keeper.IsBeating("t", r.Key))), Is.True, "the hung beats return");
+        await rig.Keeper.BeatDueAsync(CancellationToken.None);
+        Assert.That(rig.Handler.Requests, Has.Count.EqualTo(6), "the late beats go out as soon as the target answers");
+        Assert.That(Overdue(), Is.Zero, "beats going through bring overdue back to 0");
+        Assert.That(rig.Logger.Collector.GetSnapshot().Count(r => r.Id.Id == 4160), Is.EqualTo(1), "being on time again is said once");
     }
 }
