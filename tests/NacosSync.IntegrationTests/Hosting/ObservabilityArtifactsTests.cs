@@ -119,7 +119,10 @@ internal sealed partial class ObservabilityArtifactsTests
             ["State:Database:ConnectionString"] = DaemonHostTests.StateConnectionString(state),
         });
         var services = daemon.App.Services;
-        _ = services.GetRequiredService<NacosSync.Engine.Naming.ReplicaKeeper>();
+        // One kept replica, so the keeper's per-task series (overdue beats) exist; its beats fail (no cluster there), which changes none of them.
+        services.GetRequiredService<NacosSync.Engine.Naming.ReplicaKeeper>().Track("t", "b", new NacosSync.Core.Naming.NamingInstance(
+            new NacosSync.Core.Naming.InstanceKey(new NacosSync.Core.Naming.ServiceKey("public", "DEFAULT_GROUP", "orders"), "DEFAULT", "10.0.0.1", 8080),
+            1, Enabled: true, Healthy: true, Ephemeral: true, new Dictionary<string, string>(StringComparer.Ordinal)));
         services.GetRequiredService<NacosSync.Engine.Canary.CanaryService>().RecordVisible("t", SyncKind.Naming, TimeSpan.FromSeconds(0.4));
         services.GetRequiredService<SyncRunMetrics>().Record(new SyncRunResult
         {
