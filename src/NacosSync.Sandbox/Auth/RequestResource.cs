@@ -26,23 +26,36 @@ internal static class RequestResource
         {
             var ns = Blank(p["namespaceId"]) ? p["tenant"] : p["namespaceId"];
             var group = Blank(p["groupName"]) ? p["group"] : p["groupName"];
-            return (new AuthResource(ns ?? "", group ?? "", p["dataId"] ?? "", "config"), action);
+            return (Config(ns, group, p["dataId"]), action);
         }
 
         if (path.Contains("/ns/", StringComparison.Ordinal))
         {
-            var service = p["serviceName"] ?? "";
-            var split = service.IndexOf("@@", StringComparison.Ordinal);
-            var group = p["groupName"];
-            if (Blank(group))
-            {
-                group = service.Length == 0 ? "" : split < 0 ? "DEFAULT_GROUP" : service[..split]; // NamingUtils.getGroupName
-            }
-
-            return (new AuthResource(p["namespaceId"] ?? "", group ?? "", split < 0 ? service : service[(split + 2)..], "naming"), action);
+            return (Naming(p["namespaceId"], p["groupName"], p["serviceName"]), action);
         }
 
         return null;
+    }
+
+    /// <summary>A config resource: namespace (tenant), group and dataId, as ConfigHttpResourceParser and ConfigGrpcResourceParser take them.</summary>
+    public static AuthResource Config(string? namespaceId, string? group, string? dataId) =>
+        new(namespaceId ?? "", group ?? "", dataId ?? "", "config");
+
+    /// <summary>
+    /// A naming resource (NamingHttpResourceParser, NamingGrpcResourceParser): a blank group is the group of
+    /// <c>group@@name</c> (DEFAULT_GROUP without one, NamingUtils.getGroupName); the name is the service without group.
+    /// </summary>
+    public static AuthResource Naming(string? namespaceId, string? groupName, string? serviceName)
+    {
+        var service = serviceName ?? "";
+        var split = service.IndexOf("@@", StringComparison.Ordinal);
+        var group = groupName;
+        if (Blank(group))
+        {
+            group = service.Length == 0 ? "" : split < 0 ? "DEFAULT_GROUP" : service[..split];
+        }
+
+        return new AuthResource(namespaceId ?? "", group ?? "", split < 0 ? service : service[(split + 2)..], "naming");
     }
 
     private static bool Blank(string? value) => string.IsNullOrWhiteSpace(value);

@@ -280,8 +280,12 @@ internal sealed class SandboxAuth
     /// Checks credentials that do not come with an HTTP request (gRPC <c>metadata.headers</c>, reference
     /// §9): a token when given, else username and password, as NacosAuthPluginService.validateIdentity.
     /// </summary>
-    public AuthFailure CheckCredentials(string? token, string? username, string? password)
+    public AuthFailure CheckCredentials(string? token, string? username, string? password) => CheckCredentials(token, username, password, out _);
+
+    /// <summary>As above, and the user the credentials name (null when auth is off or they fail).</summary>
+    public AuthFailure CheckCredentials(string? token, string? username, string? password, out string? user)
     {
+        user = null;
         // gRPC requests are client APIs: governed by nacos.core.auth.enabled (on by default from 3.3), not by admin auth.
         if (!ClientEnabled)
         {
@@ -290,10 +294,16 @@ internal sealed class SandboxAuth
 
         if (!string.IsNullOrEmpty(token))
         {
-            return CheckToken(token, out _);
+            return CheckToken(token, out user);
         }
 
-        return CheckPassword(username, password) ? AuthFailure.None : AuthFailure.UserNotFound;
+        if (!CheckPassword(username, password))
+        {
+            return AuthFailure.UserNotFound;
+        }
+
+        user = username;
+        return AuthFailure.None;
     }
 
     /// <summary>The authentication manager's own text of a failure (the gRPC auth filter formats it per version).</summary>

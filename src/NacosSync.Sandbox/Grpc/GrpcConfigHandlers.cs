@@ -1,3 +1,4 @@
+using NacosSync.Sandbox.Auth;
 using NacosSync.Sandbox.Config;
 
 namespace NacosSync.Sandbox.Grpc;
@@ -12,10 +13,16 @@ internal static class GrpcConfigHandlers
 
     public static void AddTo(Dictionary<string, GrpcHandler> handlers)
     {
-        handlers["ConfigQueryRequest"] = new(true, () => new ConfigQueryResponse(), call => Task.FromResult(Query(call)));
-        handlers["ConfigPublishRequest"] = new(true, () => new ConfigPublishResponse(), PublishAsync);
-        handlers["ConfigRemoveRequest"] = new(true, () => new ConfigRemoveResponse(), RemoveAsync);
-        handlers["ConfigBatchListenRequest"] = new(true, () => new ConfigChangeBatchListenResponse([]), call => Task.FromResult<NacosResponse>(BatchListen(call)));
+        handlers["ConfigQueryRequest"] = new(true, () => new ConfigQueryResponse(), call => Task.FromResult(Query(call)),
+            call => { var r = call.Body<ConfigQueryRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "r"); });
+        handlers["ConfigPublishRequest"] = new(true, () => new ConfigPublishResponse(), PublishAsync,
+            call => { var r = call.Body<ConfigPublishRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "w"); });
+        handlers["ConfigRemoveRequest"] = new(true, () => new ConfigRemoveResponse(), RemoveAsync,
+            call => { var r = call.Body<ConfigRemoveRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "w"); });
+        // ConfigGrpcResourceParser: a batch listen is one resource, the namespace of its FIRST context with blank
+        // group and dataId (the request's own fields), so ns:*:config/* is checked once, not each key.
+        handlers["ConfigBatchListenRequest"] = new(true, () => new ConfigChangeBatchListenResponse([]), call => Task.FromResult<NacosResponse>(BatchListen(call)),
+            call => new(RequestResource.Config(call.Body<ConfigBatchListenRequest>().ConfigListenContexts is [var first, ..] ? first.Tenant : "", "", ""), "r"));
     }
 
     /// <summary>ConfigQueryRequestHandler: the node's cache; errorCode 300 "config data not exist" when absent.</summary>

@@ -10,9 +10,13 @@ internal sealed record GrpcCall(SandboxNode Node, GrpcConnection Connection, Pay
 
 /// <summary>
 /// A RequestHandler: <paramref name="Secured"/> when its handle method carries <c>@Secured</c> (the auth
-/// filter runs), <paramref name="Refusal"/> the default response instance the filter fills with an error.
+/// filter runs), <paramref name="Refusal"/> the default response instance the filter fills with an error,
+/// <paramref name="Permission"/> the resource parser and action of the <c>@Secured</c> (null: login only).
 /// </summary>
-internal sealed record GrpcHandler(bool Secured, Func<NacosResponse> Refusal, Func<GrpcCall, Task<NacosResponse>> Handle);
+internal sealed record GrpcHandler(bool Secured, Func<NacosResponse> Refusal, Func<GrpcCall, Task<NacosResponse>> Handle, Func<GrpcCall, GrpcPermission>? Permission = null);
+
+/// <summary>The resource a secured request touches and the action (<c>r</c> or <c>w</c>) its <c>@Secured</c> names.</summary>
+internal sealed record GrpcPermission(NacosSync.Sandbox.Auth.AuthResource Resource, string Action);
 
 /// <summary>A NacosException / NacosRuntimeException thrown by a handler: the acceptor answers ErrorResponse.build(e).</summary>
 internal sealed class NacosRequestException : Exception

@@ -59,7 +59,7 @@ internal sealed class NacosGrpcService
         var headers = new Dictionary<string, string>(request.Metadata!.Headers, StringComparer.OrdinalIgnoreCase);
         try
         {
-            if (handler.Secured && Refuse(headers) is { } message)
+            if (handler.Secured && await RefuseAsync(handler, new GrpcCall(_node, connection, request, headers, context.CancellationToken)) is { } message)
             {
                 return GrpcPayloads.Response(handler.Refusal().WithError(NacosErrorCodes.NoRight, message));
             }
@@ -168,9 +168,10 @@ internal sealed class NacosGrpcService
 
     /// <summary>
     /// RemoteRequestAuthFilter: the refusal message when auth is on and the headers carry no valid
-    /// identity (2.x: the AccessException text; 3.x: AuthResult.format of a 401).
+    /// identity (2.x: the AccessException text; 3.x: AuthResult.format of a 401), then validateAuthority on
+    /// the handler's resource: "authorization failed!" (3.x: "Code: 403, Message: authorization failed!.").
     /// </summary>
-    private string? Refuse(Dictionary<string, string> headers)
+    private async Task<string?> RefuseAsync(GrpcHandler handler, GrpcCall call)
     {
         var auth = _node.Cluster.Auth;
         if (!auth.Enabled)
@@ -178,15 +179,22 @@ internal sealed class NacosGrpcService
             return null;
         }
 
-        var failure = auth.CheckCredentials(Header(headers, "accessToken"), Header(headers, "username"), Header(headers, "password"));
+        var headers = call.Headers;
+        var failure = auth.CheckCredentials(Header(headers, "accessToken"), Header(headers, "username"), Header(headers, "password"), out var user);
         if (failure == AuthFailure.None)
         {
-            return null;
+            if (user is null || handler.Permission is null)
+            {
+                return null;
+            }
+
+            var permission = handler.Permission(call);
+            return await auth.AuthorizeAsync(user, permission.Resource, permission.Action, call.Ct) ? null : auth.AuthorizationMessage;
         }
 
         var message = SandboxAuth.ShortMessage(failure);
         return _profile.AuthResultFormat ? $"Code: {StatusCodes.Status401Unauthorized}, Message: {message}." : message;
     }
 
-    private static string? Header(Dictionary<string, string> headers, string name) => headers.TryGetValue(name, out var value) ? value : null;
+    private static string? Header(IReadOnlyDictionary<string, string> headers, string name) => headers.TryGetValue(name, out var value) ? value : null;
 }

@@ -41,6 +41,64 @@ internal sealed class SandboxDatabaseAuthTests
     private static string Message(string body) => (string?)JsonNode.Parse(body)!["message"] ?? "";
 
     [Test]
+    public async Task Over_grpc_a_read_only_user_may_query_its_namespace_only_and_an_admin_may_do_everything()
+    {
+        // RemoteRequestAuthFilter: validateAuthority on the @Secured resource of the handler, refused in its own response.
+        var clock = new FakeTimeProvider(TestTime.Start);
+        var (cluster, db) = await StartAsync(NacosVersionProfile.V2_4, clock);
+        await using var _ = cluster;
+        using var http = SandboxTestKit.Client(cluster.Nodes[0]);
+        await ExecAsync(db, "INSERT INTO users VALUES ('alice', @NacosHash, 1)", new { NacosHash });
+        await ExecAsync(db, "INSERT INTO roles (username, role) VALUES ('alice', 'ROLE_DEV')");
+        await ExecAsync(db, "INSERT INTO permissions (role, resource, action) VALUES ('ROLE_DEV', 'dev:*:*', 'r')");
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await cluster.RunMaintenanceAsync();
+        var aliceToken = (string)JsonNode.Parse((await LoginAsync(http, "alice", "nacos")).Body)!["accessToken"]!;
+        var adminToken = (string)JsonNode.Parse((await LoginAsync(http, "nacos", "s3cret")).Body)!["accessToken"]!;
+        await using var alice = await GrpcTestClient.ConnectAsync(cluster.Nodes[0]);
+        alice.Headers["accessToken"] = aliceToken;
+        await using var admin = await GrpcTestClient.ConnectAsync(cluster.Nodes[0]);
+        admin.Headers["accessToken"] = adminToken;
+
+        static JsonObject Config(string tenant, string? content = null)
+        {
+            var body = new JsonObject { ["dataId"] = "a", ["group"] = "DEFAULT_GROUP", ["tenant"] = tenant, ["module"] = "config" };
+            if (content is not null)
+            {
+                body["content"] = content;
+            }
+
+            return body;
+        }
+
+        var adminPublish = await admin.RequestAsync("ConfigPublishRequest", Config("dev", "x"));
+        var adminProd = await admin.RequestAsync("ConfigPublishRequest", Config("prod", "y"));
+        var readDev = await alice.RequestAsync("ConfigQueryRequest", Config("dev"));
+        var writeDev = await alice.RequestAsync("ConfigPublishRequest", Config("dev", "z"));
+        var readProd = await alice.RequestAsync("ConfigQueryRequest", Config("prod"));
+        var register = GrpcNaming.Base("svc", new JsonObject { ["type"] = "registerInstance", ["instance"] = GrpcNaming.Instance("10.0.0.1", 80) });
+        register["namespace"] = "dev";
+        var aliceRegister = await alice.RequestAsync("InstanceRequest", register.DeepClone().AsObject());
+        var adminRegister = await admin.RequestAsync("InstanceRequest", register);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int?)adminPublish.Body["resultCode"], Is.EqualTo(200), "ROLE_ADMIN may publish");
+            Assert.That((int?)adminProd.Body["resultCode"], Is.EqualTo(200), "in any namespace");
+            Assert.That((int?)readDev.Body["resultCode"], Is.EqualTo(200), "dev:*:* r grants the query");
+            Assert.That((string?)readDev.Body["content"], Is.EqualTo("x"));
+            Assert.That(writeDev.Type, Is.EqualTo("ConfigPublishResponse"), "the handler's own response");
+            Assert.That((int?)writeDev.Body["resultCode"], Is.EqualTo(500));
+            Assert.That((int?)writeDev.Body["errorCode"], Is.EqualTo(403), "NO_RIGHT");
+            Assert.That((string?)writeDev.Body["message"], Is.EqualTo("authorization failed!"));
+            Assert.That(readProd.Type, Is.EqualTo("ConfigQueryResponse"));
+            Assert.That((int?)readProd.Body["errorCode"], Is.EqualTo(403), "prod is not granted");
+            Assert.That((int?)aliceRegister.Body["errorCode"], Is.EqualTo(403), "register is WRITE on the service");
+            Assert.That((int?)adminRegister.Body["resultCode"], Is.EqualTo(200));
+        });
+    }
+
+    [Test]
     public async Task A_user_of_the_users_table_logs_in_after_the_reload_and_may_only_do_what_its_roles_permissions_grant()
     {
         var clock = new FakeTimeProvider(TestTime.Start);
