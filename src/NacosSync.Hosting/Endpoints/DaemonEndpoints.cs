@@ -44,7 +44,7 @@ internal static class DaemonEndpoints
                 kinds = kinds.Where(k => k.Name() == kind).ToList();
                 if (kinds.Count == 0)
                 {
-                    return Results.Problem($"task '{task}' does not sync '{kind}'; use naming, config or all", statusCode: StatusCodes.Status400BadRequest);
+                    return Results.Problem($"task '{task}' does not sync '{kind}'; use naming, config, auth or all (each as the task enables it)", statusCode: StatusCodes.Status400BadRequest);
                 }
             }
 

@@ -103,7 +103,7 @@ internal static class SyncCommands
 
             if (kinds.Count == 0)
             {
-                await error.WriteLineAsync($"nacos-sync {name}: task '{taskName}' does not sync {kindText} (see Tasks:{taskName}:Naming/Config:Enabled)");
+                await error.WriteLineAsync($"nacos-sync {name}: task '{taskName}' does not sync {kindText} (see Tasks:{taskName}:Naming:Enabled, Config:Enabled, Auth:Enabled)");
                 return ExitCodes.UsageError;
             }
 
