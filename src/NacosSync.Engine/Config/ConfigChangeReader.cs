@@ -38,7 +38,7 @@ internal sealed class ConfigChangeReader
         var readAt = Time.GetUtcNow();
         var overlap = await scope.History.ReadOverlapAsync(position.Nid, position.HistoryTime - OverlapWindow, cancellationToken);
         var seen = Seen?.For(scope.TaskName, position.Nid);
-        var entries = new List<ConfigHistoryEntry>(seen is null ? overlap : overlap.Where(e => !seen.ContainsKey(e.Nid)));
+        var entries = new List<ConfigHistoryEntry>(seen is null ? overlap : overlap.Where(e => !seen.Contains(e.Nid)));
         var read = new List<ConfigHistoryEntry>(overlap);
         var nid = position.Nid;
         while (entries.Count < MaxHistoryPerRun)
@@ -80,20 +80,14 @@ internal sealed class ConfigChangeReader
 /// </summary>
 internal sealed class ConfigHistorySeen
 {
-    private readonly ConcurrentDictionary<string, (long UpToNid, Dictionary<long, DateTime> Nids)> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long UpToNid, HashSet<long> Nids)> _tasks = new(StringComparer.Ordinal);
 
     /// <summary>The nids the task read inside the window, when its last read ended at <paramref name="positionNid"/>; else null.</summary>
-    public IReadOnlyDictionary<long, DateTime>? For(string task, long positionNid) =>
+    public IReadOnlySet<long>? For(string task, long positionNid) =>
         _tasks.TryGetValue(task, out var seen) && seen.UpToNid == positionNid ? seen.Nids : null;
 
     public void Record(string task, long upToNid, IEnumerable<ConfigHistoryEntry> read, DateTime windowStart)
     {
-        var nids = new Dictionary<long, DateTime>();
-        foreach (var entry in read.Where(e => e.ModifiedAt >= windowStart))
-        {
-            nids[entry.Nid] = entry.ModifiedAt;
-        }
-
-        _tasks[task] = (upToNid, nids);
+        _tasks[task] = (upToNid, read.Where(e => e.ModifiedAt >= windowStart).Select(e => e.Nid).ToHashSet());
     }
 }
