@@ -14,11 +14,11 @@ internal static class GrpcConfigHandlers
     public static void AddTo(Dictionary<string, GrpcHandler> handlers)
     {
         handlers["ConfigQueryRequest"] = new(true, () => new ConfigQueryResponse(), call => Task.FromResult(Query(call)),
-            call => { var r = call.Body<ConfigQueryRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "r"); });
+            GrpcPermission.Config("r"));
         handlers["ConfigPublishRequest"] = new(true, () => new ConfigPublishResponse(), PublishAsync,
-            call => { var r = call.Body<ConfigPublishRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "w"); });
+            GrpcPermission.Config("w"));
         handlers["ConfigRemoveRequest"] = new(true, () => new ConfigRemoveResponse(), RemoveAsync,
-            call => { var r = call.Body<ConfigRemoveRequest>(); return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), "w"); });
+            GrpcPermission.Config("w"));
         // ConfigGrpcResourceParser: a batch listen is one resource, the namespace of its FIRST context with blank
         // group and dataId (the request's own fields), so ns:*:config/* is checked once, not each key.
         handlers["ConfigBatchListenRequest"] = new(true, () => new ConfigChangeBatchListenResponse([]), call => Task.FromResult<NacosResponse>(BatchListen(call)),

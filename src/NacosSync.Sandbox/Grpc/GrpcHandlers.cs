@@ -1,4 +1,5 @@
 using NacosSync.Nacos.Protocol;
+using NacosSync.Sandbox.Auth;
 
 namespace NacosSync.Sandbox.Grpc;
 
@@ -16,7 +17,26 @@ internal sealed record GrpcCall(SandboxNode Node, GrpcConnection Connection, Pay
 internal sealed record GrpcHandler(bool Secured, Func<NacosResponse> Refusal, Func<GrpcCall, Task<NacosResponse>> Handle, Func<GrpcCall, GrpcPermission>? Permission = null);
 
 /// <summary>The resource a secured request touches and the action (<c>r</c> or <c>w</c>) its <c>@Secured</c> names.</summary>
-internal sealed record GrpcPermission(NacosSync.Sandbox.Auth.AuthResource Resource, string Action);
+internal sealed record GrpcPermission(AuthResource Resource, string Action)
+{
+    /// <summary>ConfigGrpcResourceParser: tenant, group and dataId of a config request (query, publish, remove).</summary>
+    public static Func<GrpcCall, GrpcPermission> Config(string action) => call =>
+    {
+        var r = call.Body<ConfigResourceFields>();
+        return new GrpcPermission(RequestResource.Config(r.Tenant, r.Group, r.DataId), action);
+    };
+
+    /// <summary>NamingGrpcResourceParser: namespace, group and service of any AbstractNamingRequest.</summary>
+    public static Func<GrpcCall, GrpcPermission> Naming(string action) => call =>
+    {
+        var r = call.Body<NamingResourceFields>();
+        return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), action);
+    };
+
+    private sealed record ConfigResourceFields(string? DataId, string? Group, string? Tenant);
+
+    private sealed record NamingResourceFields(string? Namespace, string? ServiceName, string? GroupName);
+}
 
 /// <summary>A NacosException / NacosRuntimeException thrown by a handler: the acceptor answers ErrorResponse.build(e).</summary>
 internal sealed class NacosRequestException : Exception

@@ -1,4 +1,3 @@
-using NacosSync.Sandbox.Auth;
 using NacosSync.Sandbox.Naming;
 
 namespace NacosSync.Sandbox.Grpc;
@@ -12,19 +11,19 @@ internal static class GrpcNamingHandlers
     public static void AddTo(Dictionary<string, GrpcHandler> handlers, GrpcProfile profile)
     {
         handlers["InstanceRequest"] = new(true, () => new InstanceResponse(null), Sync(Instance),
-            call => { var r = call.Body<InstanceRequest>(); return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), "w"); });
+            GrpcPermission.Naming("w"));
         if (profile.BatchRegister)
         {
             handlers["BatchInstanceRequest"] = new(true, () => new BatchInstanceResponse(null), Sync(BatchInstance),
-                call => { var r = call.Body<BatchInstanceRequest>(); return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), "w"); });
+                GrpcPermission.Naming("w"));
         }
 
         handlers["SubscribeServiceRequest"] = new(true, () => new SubscribeServiceResponse(null), Sync(Subscribe),
-            call => { var r = call.Body<SubscribeServiceRequest>(); return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), "r"); });
+            GrpcPermission.Naming("r"));
         handlers["ServiceQueryRequest"] = new(true, () => new QueryServiceResponse(null), Sync(Query),
-            call => { var r = call.Body<ServiceQueryRequest>(); return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), "r"); });
+            GrpcPermission.Naming("r"));
         handlers["ServiceListRequest"] = new(true, () => new ServiceListResponse(0, null), Sync(List),
-            call => { var r = call.Body<ServiceListRequest>(); return new GrpcPermission(RequestResource.Naming(r.Namespace, r.GroupName, r.ServiceName), "r"); });
+            GrpcPermission.Naming("r"));
     }
 
     /// <summary>InstanceRequestHandler: registerInstance replaces the connection's instance of the service; deregisterInstance removes it.</summary>
