@@ -237,6 +237,15 @@ public sealed class ConfigSyncOptions
 
     /// <summary>How long to wait for every target node to serve a written md5. Default 10 s.</summary>
     public TimeSpan VerifyDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Database mode, targets from 2.2.1 on (whose only cache refresh, <c>localCache</c>, re-reads every config row on every
+    /// node): an incremental run with at most this many changed keys publishes its upserts through the target's config API
+    /// instead of writing the rows, so each node reloads those keys only (the server notifies its nodes, as for any client
+    /// write). Larger runs and full runs write the database and refresh once. A publish the API refuses falls back to the
+    /// database write. 0: always write the database. Default 500.
+    /// </summary>
+    public int PublishUpTo { get; set; } = 500;
 }
 
 /// <summary>

@@ -10,6 +10,9 @@ namespace NacosSync.Core.Options;
 /// </summary>
 public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOptions>
 {
+    /// <summary>The most <see cref="ConfigSyncOptions.PublishUpTo"/> takes: beyond it one refresh of every row costs less than the publishes.</summary>
+    private const int ConfigPublishUpToMax = 10_000;
+
     /// <summary>Quartz cron check, supplied by the host (Core does not reference Quartz); null skips it.</summary>
     private readonly Func<string, string?>? _cronError;
 
@@ -263,6 +266,11 @@ public sealed class NacosSyncOptionsValidator : IValidateOptions<NacosSyncOption
         if (task.Config.VerifyDeadline <= TimeSpan.Zero || task.Config.VerifyDeadline > TimeSpan.FromMinutes(10))
         {
             errors.Add($"{prefix}:Config:VerifyDeadline: '{Format(task.Config.VerifyDeadline)}' must be more than 0 and at most 00:10:00");
+        }
+
+        if (task.Config.PublishUpTo is < 0 or > ConfigPublishUpToMax)
+        {
+            errors.Add($"{prefix}:Config:PublishUpTo: {task.Config.PublishUpTo.ToString(CultureInfo.InvariantCulture)} must be from 0 (always write the database) to {ConfigPublishUpToMax.ToString(CultureInfo.InvariantCulture)}");
         }
     }
 

@@ -6,7 +6,8 @@ using NacosSync.Nacos.Transport;
 namespace NacosSync.Engine.Config;
 
 /// <summary>A written key and what every target node must serve for it: an md5, or nothing (deleted).</summary>
-internal sealed record ExpectedConfig(ConfigKey Key, string? Md5, DateTime? SourceChangedAt = null);
+/// <param name="Published">Written through the config API: the server tells its nodes itself, no cache refresh is owed for it.</param>
+internal sealed record ExpectedConfig(ConfigKey Key, string? Md5, DateTime? SourceChangedAt = null, bool Published = false);
 
 /// <summary>
 /// What refresh and verification found: keys every node serves as expected, and all the rest with

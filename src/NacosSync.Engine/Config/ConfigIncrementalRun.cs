@@ -32,9 +32,11 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
         var (_, retryDeletes) = ConfigPlan.Resume(state.Pending, new HashSet<ConfigKey>(), changes.Select(c => c.Target).ToHashSet());
         var written = new List<ExpectedConfig>();
         var removals = new List<RemovalCandidate>(await StillAbsentAsync(retryDeletes, cancellationToken));
+        // A few changes are published (the server refreshes those keys on its nodes); many are written and refreshed once.
+        var publish = changes.Count <= scope.Task.Config.PublishUpTo;
         foreach (var chunk in changes.Chunk(ConfigUpsertWriter.BatchSize))
         {
-            written.AddRange(await ApplyChunkAsync(chunk, removals, tally, cancellationToken));
+            written.AddRange(await ApplyChunkAsync(chunk, removals, publish, tally, cancellationToken));
         }
 
         var (prove, _) = ConfigPlan.Resume(state.Pending, written.Select(w => w.Key).ToHashSet(), new HashSet<ConfigKey>());
@@ -42,7 +44,7 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
 
         var removed = await stages.Remover.RemoveAsync(scope, state, removals, new Dictionary<string, TenantRead>(), tally, cancellationToken);
         var changed = written.Concat(removed.Gone).ToList();
-        var verified = await stages.Verifier.VerifyAsync(scope, changed, written.Count > 0 || removed.NeedsRefresh, prove, state.Position!.PendingRefreshedAt, tally, cancellationToken);
+        var verified = await stages.Verifier.VerifyAsync(scope, changed, written.Any(w => !w.Published) || removed.NeedsRefresh, prove, state.Position!.PendingRefreshedAt, tally, cancellationToken);
         var verifiedAt = stages.Time.GetTimestamp();
         if (!scope.DryRun)
         {
@@ -83,7 +85,8 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
     }
 
     /// <summary>Compares one chunk of changed keys source against target and applies the upserts; removals go to <paramref name="removals"/>.</summary>
-    private async Task<IReadOnlyList<ExpectedConfig>> ApplyChunkAsync(ConfigChange[] chunk, List<RemovalCandidate> removals, ConfigRunTally tally, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ExpectedConfig>> ApplyChunkAsync(ConfigChange[] chunk, List<RemovalCandidate> removals, bool publish, ConfigRunTally tally,
+        CancellationToken cancellationToken)
     {
         tally.Stage = SyncStage.ReadSource;
         var sourceRows = await scope.SourceRows.ReadRowsAsync([.. chunk.Select(c => c.Source)], cancellationToken);
@@ -108,7 +111,7 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
             }
         }
 
-        return await stages.Writer.ApplyAsync(scope, batch, sourceRows, tally, cancellationToken);
+        return await stages.Writer.ApplyAsync(scope, batch, sourceRows, tally, cancellationToken, publish);
     }
 
     /// <summary>Removals that failed or were held back in an earlier run, whose source key is still absent (a key the source has again is not removed).</summary>

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using NacosSync.Core.Config;
+using NacosSync.Core.Options;
 using NacosSync.Nacos.Config;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
@@ -24,7 +26,8 @@ internal interface IConfigTarget
 
     /// <param name="row">The source row, under its target key.</param>
     /// <param name="current">What the target held when diffed (its md5 is the API mode's <c>casMd5</c>).</param>
-    Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken);
+    /// <param name="publish">Database mode: publish through the config API where a refresh would re-read every row (<see cref="ConfigSyncOptions.PublishUpTo"/>).</param>
+    Task<ConfigUpsertResult> UpsertAsync(ConfigRow row, ConfigDigest? current, bool publish, CancellationToken cancellationToken);
 
     /// <summary>Deletes; <see cref="ConfigDeleteResult.ThroughApi"/> says whether the server propagated it to every node itself.</summary>
     Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken);
@@ -32,15 +35,26 @@ internal interface IConfigTarget
 
 internal sealed record ConfigDeleteResult(ConfigWriteResult Result, bool ThroughApi);
 
+/// <summary>An upsert's outcome; <see cref="ThroughApi"/>: published, so the server refreshed its nodes itself (no <c>localCache</c> needed).</summary>
+internal sealed record ConfigUpsertResult(ConfigWriteResult Result, bool ThroughApi);
+
 /// <summary>
 /// Database mode: rows written like Nacos writes them; deletes go through the target's config API (the server
 /// removes the key from every node's cache and writes the <c>D</c> history row). A delete the API refuses or cannot
 /// deliver is a failure of that key, retried by the next run: it does not fall back to a database delete, which
 /// 2.2.1+ nodes would keep serving (<c>localCache</c> never drops a key) and which would leave the key pending and
 /// every node re-read each second.
+/// <para>Upserts asked to be published (a small incremental run, <see cref="ConfigSyncOptions.PublishUpTo"/>) go through the
+/// config API on a 2.2.1+ target, whose only refresh re-reads every row on every node: the server writes the row and its
+/// history and tells each of its nodes to reload that key, as for any client's publish. ≤2.2.0 targets keep the database
+/// write (their <c>dataChange</c> refreshes one key), as do rows with an encrypted data key (the database check of the
+/// column stays the judge). A publish the API refuses or cannot deliver falls back to the database write.</para>
 /// </summary>
-internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api, bool deleteThroughApi = true) : IConfigTarget
+internal sealed partial class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter writer, NacosConfigClient api, ILogger? logger = null, bool deleteThroughApi = true)
+    : IConfigTarget
 {
+    private int _publishFailures;
+
     public bool NeedsCacheRefresh => true;
 
     public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken) =>
@@ -51,7 +65,31 @@ internal sealed class DatabaseConfigTarget(ConfigRowStore rows, ConfigRowWriter 
     public async Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken) =>
         (await rows.ReadRowsAsync(keys, cancellationToken)).ToDictionary(r => r.Key, r => r.Value.Digest);
 
-    public Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken) => writer.UpsertAsync(row, cancellationToken);
+    public async Task<ConfigUpsertResult> UpsertAsync(ConfigRow row, ConfigDigest? current, bool publish, CancellationToken cancellationToken)
+    {
+        if (publish && row.Attributes.EncryptedDataKey.Length == 0 && !(await api.Transport.GetServerVersionAsync(cancellationToken)).HasDataChange)
+        {
+            try
+            {
+                // No casMd5: the database write it replaces is unconditional too (ownership was judged before).
+                await api.PublishAsync(row, casMd5: null, cancellationToken);
+                return new ConfigUpsertResult(new ConfigWriteResult(row.Key, current is null ? ConfigWriteOutcome.Inserted : ConfigWriteOutcome.Updated), ThroughApi: true);
+            }
+            catch (NacosException ex)
+            {
+                if (Interlocked.Increment(ref _publishFailures) == 1 && logger is not null)
+                {
+                    LogPublishFellBack(logger, row.Key, ex.Message);
+                }
+            }
+        }
+
+        return new ConfigUpsertResult(await writer.UpsertAsync(row, cancellationToken), ThroughApi: false);
+    }
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning,
+        Message = "Publishing {Key} through the target's config API failed ({Error}); written to the target database instead, with a cache refresh of every node. Said once per run; give the target login write permission, or set Config:PublishUpTo to 0")]
+    private static partial void LogPublishFellBack(ILogger logger, ConfigKey key, string error);
 
     public async Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken)
     {
@@ -140,20 +178,20 @@ internal sealed class ApiConfigTarget(NacosConfigClient api) : IConfigTarget
         return new Dictionary<ConfigKey, ConfigDigest>(read);
     }
 
-    public async Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken)
+    public async Task<ConfigUpsertResult> UpsertAsync(ConfigRow row, ConfigDigest? current, bool publish, CancellationToken cancellationToken)
     {
         try
         {
             await api.PublishAsync(row, current?.Md5, cancellationToken);
-            return new ConfigWriteResult(row.Key, current is null ? ConfigWriteOutcome.Inserted : ConfigWriteOutcome.Updated);
+            return new ConfigUpsertResult(new ConfigWriteResult(row.Key, current is null ? ConfigWriteOutcome.Inserted : ConfigWriteOutcome.Updated), ThroughApi: true);
         }
         catch (ConfigCasConflictException ex)
         {
-            return new ConfigWriteResult(row.Key, ConfigWriteOutcome.Failed, ex.Message);
+            return new ConfigUpsertResult(new ConfigWriteResult(row.Key, ConfigWriteOutcome.Failed, ex.Message), ThroughApi: true);
         }
         catch (NacosRejectedException ex) when (!ex.IsServerError)
         {
-            return new ConfigWriteResult(row.Key, ConfigWriteOutcome.NotStorable, ex.ServerMessage);
+            return new ConfigUpsertResult(new ConfigWriteResult(row.Key, ConfigWriteOutcome.NotStorable, ex.ServerMessage), ThroughApi: true);
         }
     }
 

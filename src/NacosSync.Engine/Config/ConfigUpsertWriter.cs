@@ -24,8 +24,9 @@ internal sealed partial class ConfigUpsertWriter(ConfigOwnershipLedger ledger, I
 
     /// <summary>Applies the batch; returns what every target node must now serve.</summary>
     /// <param name="fetched">Source rows already read (incremental runs); null to read them here.</param>
+    /// <param name="publish">Database mode: publish through the target's config API where it saves a refresh of every row (<see cref="IConfigTarget.UpsertAsync"/>).</param>
     public async Task<IReadOnlyList<ExpectedConfig>> ApplyAsync(ConfigTaskScope scope, IReadOnlyList<PlannedUpsert> batch,
-        IReadOnlyDictionary<ConfigKey, ConfigRow>? fetched, ConfigRunTally tally, CancellationToken cancellationToken)
+        IReadOnlyDictionary<ConfigKey, ConfigRow>? fetched, ConfigRunTally tally, CancellationToken cancellationToken, bool publish = false)
     {
         if (batch.Count == 0)
         {
@@ -59,20 +60,20 @@ internal sealed partial class ConfigUpsertWriter(ConfigOwnershipLedger ledger, I
         await ledger.RecordAsync(scope.Ledger, [.. writes.Select(w => (w.Row.Key, w.Row.Md5))], cancellationToken);
         // Each key is its own transaction (or API call); several at once let their commits share the database's flushes
         // (group commit) instead of paying one each in turn. A key written twice in one batch keeps its order.
-        var results = new ConfigWriteResult[writes.Count];
+        var results = new ConfigUpsertResult[writes.Count];
         var concurrency = writes.Select(w => w.Row.Key).Distinct().Count() == writes.Count ? WriteConcurrency : 1;
         await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await scope.Target.UpsertAsync(writes[i].Row, writes[i].Planned.Difference.Target, ct));
+            async (i, ct) => results[i] = await scope.Target.UpsertAsync(writes[i].Row, writes[i].Planned.Difference.Target, publish, ct));
         var expected = new List<ExpectedConfig>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
             var (row, planned) = writes[i];
-            var result = results[i];
+            var (result, throughApi) = results[i];
             switch (result.Outcome)
             {
                 case ConfigWriteOutcome.Inserted or ConfigWriteOutcome.Updated:
                     tally.Applied(row.Key.Tenant, planned.Difference.Kind);
-                    expected.Add(new ExpectedConfig(row.Key, row.Md5, planned.ChangedAt?.UtcDateTime));
+                    expected.Add(new ExpectedConfig(row.Key, row.Md5, planned.ChangedAt?.UtcDateTime, throughApi));
                     break;
                 case ConfigWriteOutcome.Unchanged:
                     break;

@@ -221,16 +221,24 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
         _interceptedHttp.Dispose();
     }
 
-    /// <summary>Counts the daemon's localCache calls to the target and, when asked, answers its config deletes with Nacos's 403.</summary>
+    /// <summary>Counts the daemon's localCache calls and config publishes to the target and, when asked, answers its config deletes or publishes with Nacos's 403.</summary>
     internal sealed class TargetTraffic
     {
         private int _localCacheCalls;
+        private int _publishes;
 
         public bool ForbidDeletes { get; set; }
 
+        public bool ForbidPublishes { get; set; }
+
         public int LocalCacheCalls => Volatile.Read(ref _localCacheCalls);
 
+        /// <summary>HTTP publishes (<c>POST …/cs/configs</c>) that reached the target, refused ones included.</summary>
+        public int Publishes => Volatile.Read(ref _publishes);
+
         internal void CountLocalCache() => Interlocked.Increment(ref _localCacheCalls);
+
+        internal void CountPublish() => Interlocked.Increment(ref _publishes);
     }
 
     private sealed class TrafficHandler(TargetTraffic traffic) : DelegatingHandler
@@ -243,7 +251,13 @@ internal sealed class ConfigSyncHarness : IAsyncDisposable
                 traffic.CountLocalCache();
             }
 
-            if (traffic.ForbidDeletes && request.Method == HttpMethod.Delete && path.EndsWith("/cs/configs", StringComparison.Ordinal))
+            var publish = request.Method == HttpMethod.Post && path.EndsWith("/cs/configs", StringComparison.Ordinal);
+            if (publish)
+            {
+                traffic.CountPublish();
+            }
+
+            if ((traffic.ForbidDeletes && request.Method == HttpMethod.Delete && path.EndsWith("/cs/configs", StringComparison.Ordinal)) || (traffic.ForbidPublishes && publish))
             {
                 // Nacos's answer to a user without write permission (reference section 2, errors).
                 return System.Threading.Tasks.Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)

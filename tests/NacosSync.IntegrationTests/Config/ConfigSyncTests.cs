@@ -91,10 +91,82 @@ internal sealed class ConfigSyncTests(NacosVersionProfile profile)
     }
 
     [Test]
+    public async Task A_few_changes_are_published_through_the_target_api_so_no_node_re_reads_every_config()
+    {
+        await _h.WriteSourceAsync("a", "a1");
+        await _h.WriteSourceAsync("b", "b1");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(2), "initial copy");
+        var refreshes = _h.Traffic.LocalCacheCalls;
+        var publishes = _h.Traffic.Publishes;
+        await _h.WriteSourceAsync("a", "a2");
+        await _h.WriteSourceAsync("c", "c1");
+
+        var run = await _h.RunAsync(SyncMode.Incremental);
+        await using var c = await _h.TargetDatabase.OpenAsync(CancellationToken.None);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Added, run.Updated, run.Errors.Count), Is.EqualTo((1L, 1L, 0)), Describe(run));
+            // ≤2.2.0 refreshes a key with dataChange, which costs no more than a publish: the row is written as before.
+            Assert.That(_h.Traffic.Publishes - publishes, Is.EqualTo(_h.Target.Traits.DataChangeEndpoint ? 0 : 2),
+                _h.Target.Traits.DataChangeEndpoint ? "written to the database, refreshed key by key" : "both changes were published through the target's config API");
+            Assert.That(_h.Traffic.LocalCacheCalls, Is.EqualTo(refreshes), "no node was asked to re-read every config (2.2.1+'s only refresh)");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("a")), Is.All.EqualTo(ConfigMd5.Of("a2")), "every node serves the update");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("c")), Is.All.EqualTo(ConfigMd5.Of("c1")), "and the addition");
+            Assert.That(await c.ExecuteScalarAsync<string>("SELECT content FROM config_info WHERE data_id = 'a'"), Is.EqualTo("a2"), "the server wrote the row");
+        });
+    }
+
+    [Test]
+    public async Task More_changes_than_PublishUpTo_are_written_to_the_database_and_every_node_refreshed()
+    {
+        Assume.That(_h.Target.Traits.DataChangeEndpoint, Is.False, "≤2.2.0 targets refresh key by key (dataChange): nothing is published there");
+        await _h.WriteSourceAsync("a", "a1");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        _h.Task.Config.PublishUpTo = 2;
+        var refreshes = _h.Traffic.LocalCacheCalls;
+        var publishes = _h.Traffic.Publishes;
+        await _h.WriteSourceAsync("a", "a2");
+        await _h.WriteSourceAsync("b", "b1");
+        await _h.WriteSourceAsync("c", "c1");
+
+        var run = await _h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Added, run.Updated, run.Errors.Count), Is.EqualTo((2L, 1L, 0)), Describe(run));
+            Assert.That(_h.Traffic.Publishes, Is.EqualTo(publishes), "three changes, more than PublishUpTo: none published");
+            Assert.That(_h.Traffic.LocalCacheCalls - refreshes, Is.GreaterThanOrEqualTo(_h.Target.Nodes.Count), "each node re-read the table");
+            foreach (var (dataId, content) in new[] { ("a", "a2"), ("b", "b1"), ("c", "c1") })
+            {
+                Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey(dataId)), Is.All.EqualTo(ConfigMd5.Of(content)), $"every node serves {dataId}");
+            }
+        });
+    }
+
+    [Test]
+    public async Task A_publish_the_target_api_refuses_falls_back_to_the_database_write_and_a_refresh()
+    {
+        Assume.That(_h.Target.Traits.DataChangeEndpoint, Is.False, "≤2.2.0 targets refresh key by key (dataChange): nothing is published there");
+        await _h.WriteSourceAsync("a", "a1");
+        Assert.That((await _h.RunAsync(SyncMode.Full)).Added, Is.EqualTo(1), "initial copy");
+        var refreshes = _h.Traffic.LocalCacheCalls;
+        _h.Traffic.ForbidPublishes = true;
+        await _h.WriteSourceAsync("a", "a2");
+
+        var run = await _h.RunAsync(SyncMode.Incremental);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((run.Updated, run.Errors.Count), Is.EqualTo((1L, 0)), "a login without write permission costs a refresh, not the change: " + Describe(run));
+            Assert.That(_h.Traffic.LocalCacheCalls, Is.GreaterThan(refreshes), "the row went behind the nodes' backs, so they were refreshed");
+            Assert.That(await _h.ServedByEveryNodeAsync(_h.TargetKey("a")), Is.All.EqualTo(ConfigMd5.Of("a2")), "every node serves the update");
+        });
+    }
+
+    [Test]
     public async Task Without_the_refresh_step_the_nodes_keep_serving_the_stale_value_and_the_key_is_reported_then_retried()
     {
         await _h.WriteSourceAsync("k", "v1");
         Assert.That((await _h.RunAsync(SyncMode.Full)).Succeeded, Is.True, "initial copy");
+        _h.Task.Config.PublishUpTo = 0; // rows written behind the nodes' backs (what the skipped refresh is for), not published
         await _h.WriteSourceAsync("k", "v2");
         _h.Task.Config.VerifyDeadline = TimeSpan.FromMilliseconds(600);
 

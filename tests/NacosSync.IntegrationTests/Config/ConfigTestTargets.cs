@@ -28,7 +28,7 @@ internal sealed class FaultyTarget(IConfigTarget inner) : IConfigTarget
     public Task<Dictionary<ConfigKey, ConfigDigest>> ReadDigestsAsync(IReadOnlyCollection<ConfigKey> keys, CancellationToken cancellationToken) =>
         inner.ReadDigestsAsync(keys, cancellationToken);
 
-    public async Task<ConfigWriteResult> UpsertAsync(ConfigRow row, ConfigDigest? current, CancellationToken cancellationToken)
+    public async Task<ConfigUpsertResult> UpsertAsync(ConfigRow row, ConfigDigest? current, bool publish, CancellationToken cancellationToken)
     {
         _upserts[row.Key] = Upserts(row.Key) + 1;
         if (FailBefore == row.Key)
@@ -37,7 +37,7 @@ internal sealed class FaultyTarget(IConfigTarget inner) : IConfigTarget
             throw new InvalidOperationException($"the target database went away while writing {row.Key}");
         }
 
-        var result = await inner.UpsertAsync(row, current, cancellationToken);
+        var result = await inner.UpsertAsync(row, current, publish, cancellationToken);
         if (CrashAfter == row.Key)
         {
             throw new OperationCanceledException($"killed right after committing {row.Key}");

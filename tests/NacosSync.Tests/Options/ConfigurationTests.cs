@@ -129,6 +129,19 @@ internal sealed class ConfigurationTests
     }
 
     [Test]
+    public void A_negative_or_huge_publish_limit_is_refused_naming_the_key_and_the_range()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Errors(With(("Tasks:migrate:Config:PublishUpTo", "-1"))),
+                Has.Member("Tasks:migrate:Config:PublishUpTo: -1 must be from 0 (always write the database) to 10000"));
+            Assert.That(Errors(With(("Tasks:migrate:Config:PublishUpTo", "20000"))),
+                Has.Member("Tasks:migrate:Config:PublishUpTo: 20000 must be from 0 (always write the database) to 10000"));
+            Assert.That(NacosSyncConfiguration.Bind(Build(Valid)).Tasks["migrate"].Config.PublishUpTo, Is.EqualTo(500), "the documented default");
+        });
+    }
+
+    [Test]
     public void Database_mode_without_a_target_database_suggests_api_mode()
     {
         var settings = With();
