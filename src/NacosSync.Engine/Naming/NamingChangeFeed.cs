@@ -224,11 +224,23 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
 
         Interlocked.Increment(ref watch.Pushes);
         var now = timeProvider.GetUtcNow();
-        foreach (var (key, track) in watch.Services)
+        if (namespaceId is not null)
         {
-            if (key.Service == service && key.Group == group && (namespaceId is null || key.Namespace == namespaceId))
+            // gRPC: the push names its namespace, so one lookup (a scan of every watched service per push cost O(services)).
+            if (watch.Services.TryGetValue(new ServiceKey(namespaceId, group, service), out var one))
             {
-                track.Mark(now);
+                one.Mark(now);
+            }
+        }
+        else
+        {
+            // UDP: the push names no namespace; the service is dirty in every namespace that has it.
+            foreach (var (key, track) in watch.Services)
+            {
+                if (key.Service == service && key.Group == group)
+                {
+                    track.Mark(now);
+                }
             }
         }
 

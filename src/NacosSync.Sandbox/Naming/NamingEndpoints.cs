@@ -310,9 +310,9 @@ internal static class NamingEndpoints
         var namespaceId = p.Get("namespaceId", NamingDefaults.Namespace);
         var nameFilter = p["serviceNameParam"];
         var groupFilter = p["groupNameParam"];
-        var services = cluster.Naming.Services(namespaceId, null)
-            .Where(k => string.IsNullOrEmpty(nameFilter) || k.Name.Contains(nameFilter, StringComparison.Ordinal))
-            .Where(k => string.IsNullOrEmpty(groupFilter) || k.Group.Contains(groupFilter, StringComparison.Ordinal))
+        var services = cluster.Naming.Services(namespaceId, null, k =>
+                (string.IsNullOrEmpty(nameFilter) || k.Name.Contains(nameFilter, StringComparison.Ordinal))
+                && (string.IsNullOrEmpty(groupFilter) || k.Group.Contains(groupFilter, StringComparison.Ordinal)))
             .ToList();
 
         if (p.Bool("withInstances", false))

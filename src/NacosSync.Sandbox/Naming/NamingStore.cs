@@ -290,16 +290,19 @@ internal sealed partial class NamingStore
         }
     }
 
-    /// <summary>Service names (grouped) of a namespace, optionally one group, sorted.</summary>
-    public IReadOnlyList<ServiceKey> Services(string namespaceId, string? group)
+    /// <summary>Service names (grouped) of a namespace, optionally one group and those <paramref name="match"/> takes, sorted.</summary>
+    /// <param name="match">A filter applied before the sort (a catalog search by name sorts its few matches, not the namespace).</param>
+    public IReadOnlyList<ServiceKey> Services(string namespaceId, string? group, Func<ServiceKey, bool>? match = null)
     {
+        List<ServiceKey> keys;
         lock (_gate)
         {
-            return _services.Keys
-                .Where(k => k.Namespace == namespaceId && (group is null || k.Group == group))
-                .OrderBy(k => k.GroupedName, StringComparer.Ordinal)
-                .ToList();
+            keys = [.. _services.Keys.Where(k => k.Namespace == namespaceId && (group is null || k.Group == group) && (match is null || match(k)))];
         }
+
+        // Sorted outside the lock: the keys are values, and every other call waits on this lock.
+        keys.Sort((a, b) => string.CompareOrdinal(a.GroupedName, b.GroupedName));
+        return keys;
     }
 
     /// <summary>Service-level metadata (explicit metadata only).</summary>
