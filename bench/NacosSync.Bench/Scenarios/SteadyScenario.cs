@@ -29,6 +29,7 @@ internal static class SteadyScenario
         var watch = new ChangeWatch(env.Target);
         using var writingDone = new CancellationTokenSource();
         var watching = watch.RunAsync(writingDone.Token, ct);
+        var metricsBefore = await env.DaemonApi!.MetricsAsync(ct);
         var before = await Snapshot.TakeAsync(env, ct);
         var started = Stopwatch.StartNew();
         var writes = new List<Task>();
@@ -57,6 +58,8 @@ internal static class SteadyScenario
         await writingDone.CancelAsync();
         await watching;
         var after = await Snapshot.TakeAsync(env, ct);
+        var metricsAfter = await env.DaemonApi!.MetricsAsync(ct);
+        var daemonRuns = DaemonRuns(metricsBefore, metricsAfter);
         var instanceLatencies = watch.InstanceLatencies;
         var configLatencies = watch.ConfigLatencies;
         var lost = new Dictionary<string, int> { ["instance"] = watch.LostInstances, ["config"] = watch.LostConfigs };
@@ -74,9 +77,16 @@ internal static class SteadyScenario
             pollTickSeconds = ChangeWatch.Tick.TotalSeconds,
             worstInstancePollGapSeconds = watch.WorstInstancePollGap.TotalSeconds,
             daemonCpuPercent = after.DaemonCpuPercent(before),
+            daemonRuns,
             targetRequests = after.Target.Since(before.Target).Top(12),
         };
         BenchEnvironment.Log($"steady: instances {instances}, configs {configs}, lost {string.Join(", ", lost.Select(l => $"{l.Key} {l.Value}"))}");
+        foreach (var run in daemonRuns)
+        {
+            BenchEnvironment.Log($"steady: daemon {run.Kind} incremental runs {run.Runs:0}, mean {run.MeanRunSeconds:0.000} s, ≥ 1 s: {run.RunsOver1s:0}; "
+                + $"its own change latency (source push or history row → applied and proven) mean {run.MeanChangeLatencySeconds:0.000} s, over 1 s: {run.ChangesOver1s:0} of {run.Changes:0}");
+        }
+
         foreach (var (kind, s) in new[] { ("instance", instances), ("config (every node)", configs) })
         {
             var bound = kind == "instance"
@@ -88,6 +98,39 @@ internal static class SteadyScenario
             results.Add(new Figure("steady", $"{kind} change latency max", s.Max, "s", "–", null, bound));
         }
 
+        foreach (var run in daemonRuns)
+        {
+            results.Add(new Figure("steady", $"daemon's {run.Kind} incremental runs (count; mean duration, /metrics)", run.MeanRunSeconds, "s", "–", null,
+                $"{run.Runs:0} runs, {run.RunsOver1s:0} of them ≥ 1 s; the daemon's own change latency mean {run.MeanChangeLatencySeconds:0.000} s, {run.ChangesOver1s:0} of {run.Changes:0} over 1 s"));
+        }
+
         results.Add(new Figure("steady", "changes not visible within 60 s", lost.Values.Sum(), "changes", "0", lost.Values.Sum() == 0, "–"));
+    }
+
+    private sealed record DaemonRunStats(string Kind, double Runs, double MeanRunSeconds, double RunsOver1s, double Changes, double MeanChangeLatencySeconds, double ChangesOver1s);
+
+    /// <summary>
+    /// The daemon's own view over the scenario, from its histograms (<c>nacossync_sync_run_duration_seconds</c> for incremental runs,
+    /// <c>nacossync_sync_change_latency_seconds</c>): how many runs, how long, and how long each change took from the moment the
+    /// daemon learnt of it. Beside the watch's figures it tells the daemon's time from the harness's polling resolution.
+    /// </summary>
+    private static List<DaemonRunStats> DaemonRuns(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after)
+    {
+        double Delta(string name, params (string, string)[] match) => PrometheusText.Sum(after, name, match) - PrometheusText.Sum(before, name, match);
+        var stats = new List<DaemonRunStats>();
+        foreach (var kind in new[] { "naming", "config" })
+        {
+            const string Run = "nacossync_sync_run_duration_seconds";
+            const string Change = "nacossync_sync_change_latency_seconds";
+            var runs = Delta(Run + "_count", ("kind", kind), ("mode", "incremental"));
+            var runSum = Delta(Run + "_sum", ("kind", kind), ("mode", "incremental"));
+            var under1 = Delta(Run + "_bucket", ("kind", kind), ("mode", "incremental"), ("le", "1"));
+            var changes = Delta(Change + "_count", ("kind", kind));
+            var changeSum = Delta(Change + "_sum", ("kind", kind));
+            var changesUnder1 = Delta(Change + "_bucket", ("kind", kind), ("le", "1"));
+            stats.Add(new DaemonRunStats(kind, runs, runs > 0 ? runSum / runs : double.NaN, runs - under1, changes, changes > 0 ? changeSum / changes : double.NaN, changes - changesUnder1));
+        }
+
+        return stats;
     }
 }

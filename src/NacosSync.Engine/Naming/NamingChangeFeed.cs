@@ -26,6 +26,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     private readonly NamingChangeFeedOptions _options = options ?? new NamingChangeFeedOptions();
     private readonly ConcurrentDictionary<string, NamingTaskWatch> _tasks = new(StringComparer.Ordinal);
     private readonly AppliedBaselines _baselines = new(store, timeProvider);
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Pushes received since start, all tasks (benchmark and tests).</summary>
     public long PushesReceived => _tasks.Values.Sum(t => Interlocked.Read(ref t.Pushes));
@@ -127,35 +128,69 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
 
         await ChooseFeedAsync(task, watch, cancellationToken);
         var now = timeProvider.GetUtcNow();
+        var dirty = watch.Services.Where(s => s.Value.DirtySince is not null).Select(s => (s.Key, DirtySince: s.Value.DirtySince!.Value)).ToList();
         if (now - watch.LastListing >= _options.ListingInterval)
         {
-            await RefreshListingAsync(task, watch, NamespaceReader.KnownGroups(task.Options, target: false), now, cancellationToken);
+            // Listing every service (10,000 at workload L) takes seconds: changes already pushed do not wait behind it. It
+            // runs beside them and wakes the task when it finds a new or vanished service; with nothing waiting it is awaited.
+            var listing = StartListing(task, watch, now);
+            if (dirty.Count == 0)
+            {
+                await listing.WaitAsync(cancellationToken);
+                dirty = [.. watch.Services.Where(s => s.Value.DirtySince is not null).Select(s => (s.Key, DirtySince: s.Value.DirtySince!.Value))];
+            }
         }
 
         var renews = watch.Subscriber is null; // gRPC subscriptions live with the connection
         watch.Subscriber?.EnsureAll();
 
+        // The oldest changes first; then, on the UDP feed, subscriptions due for renewal.
         var batch = new List<ServiceKey>();
         var changedAt = new Dictionary<ServiceKey, DateTimeOffset>();
-        foreach (var (service, track) in watch.Services.Select(s => (s.Key, s.Value)).OrderBy(s => s.Value.DirtySince ?? DateTimeOffset.MaxValue))
+        foreach (var (service, since) in dirty.OrderBy(d => d.DirtySince).Take(_options.MaxBatch))
         {
-            if (batch.Count >= _options.MaxBatch)
-            {
-                break;
-            }
+            batch.Add(service);
+            changedAt[service] = since;
+        }
 
-            if (track.DirtySince is { } dirty)
+        if (renews)
+        {
+            foreach (var (service, track) in watch.Services)
             {
-                batch.Add(service);
-                changedAt[service] = dirty;
-            }
-            else if (renews && now - track.RenewedAt >= _options.RenewInterval)
-            {
-                batch.Add(service);
+                if (batch.Count >= _options.MaxBatch)
+                {
+                    break;
+                }
+
+                if (track.DirtySince is null && !changedAt.ContainsKey(service) && now - track.RenewedAt >= _options.RenewInterval)
+                {
+                    batch.Add(service);
+                }
             }
         }
 
         return new NamingChangeBatch(batch, changedAt, OldestPending(task.Name));
+    }
+
+    /// <summary>The task's listing in progress, or a new one; on its own token (it outlives the run that started it).</summary>
+    private Task StartListing(NamingTask task, NamingTaskWatch watch, DateTimeOffset now)
+    {
+        lock (watch)
+        {
+            if (watch.Listing is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            var knownGroups = NamespaceReader.KnownGroups(task.Options, target: false);
+            return watch.Listing = Task.Run(async () =>
+            {
+                if (await RefreshListingAsync(task, watch, knownGroups, now, _stopping.Token))
+                {
+                    Wake(task.Name);
+                }
+            });
+        }
     }
 
     /// <summary>Lists a service with the task's push subscription; <c>Changed</c> is false when the answer equals the applied baseline.</summary>
@@ -252,6 +287,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
 
     public void Dispose()
     {
+        _stopping.Cancel();
         foreach (var watch in _tasks.Values)
         {
             watch.Listener?.Dispose();
@@ -259,9 +295,11 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         }
     }
 
-    private async Task RefreshListingAsync(NamingTask task, NamingTaskWatch watch, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Lists every service of the task's source namespaces; true when it marked a service new or vanished.</summary>
+    private async Task<bool> RefreshListingAsync(NamingTask task, NamingTaskWatch watch, IReadOnlyCollection<string> knownGroups, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var source = task.Source;
+        var marked = false;
         try
         {
             var namespaces = watch.EveryNamespace ? [.. (await source.ListNamespacesAsync(cancellationToken)).Select(n => n.Id)] : watch.Namespaces;
@@ -290,6 +328,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
                 if (watch.Services.TryAdd(service, fresh))
                 {
                     fresh.Mark(now);
+                    marked = true;
                     LogNewService(logger, service);
                 }
             }
@@ -301,6 +340,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
                 {
                     track.Vanished = true;
                     track.Mark(now);
+                    marked = true;
                 }
             }
 
@@ -311,6 +351,12 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             // The renewals still run; the listing is tried again next time.
             LogListingFailed(logger, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The feed is being disposed.
+        }
+
+        return marked;
     }
 
     private void EnsureListener(NamingTask task, NamingTaskWatch watch)

@@ -18,6 +18,9 @@ internal sealed class NamingTaskWatch
 
     public DateTimeOffset LastListing { get; set; }
 
+    /// <summary>The listing in progress, shared by the runs that ask meanwhile; null when none.</summary>
+    public Task? Listing { get; set; }
+
     public DateTimeOffset? StartFullTriedAt { get; set; }
 
     public UdpPushListener? Listener { get; set; }

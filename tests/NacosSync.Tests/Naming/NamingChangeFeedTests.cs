@@ -81,6 +81,50 @@ public sealed class NamingChangeFeedTests
     }
 
     [Test]
+    public async Task A_listing_that_falls_due_does_not_hold_back_the_changes_already_pushed_and_wakes_the_task_when_it_finds_a_service()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var listingReleased = new TaskCompletionSource();
+        var handler = new ScriptedNacosHandler(async (request, _, ct) =>
+        {
+            if (request.RequestUri!.AbsolutePath.EndsWith("/catalog/services", StringComparison.Ordinal))
+            {
+                await listingReleased.Task.WaitAsync(ct); // listing 10,000 services takes seconds
+                return ScriptedNacosHandler.Text(HttpStatusCode.OK, """{"count":2,"serviceList":[{"name":"orders","groupName":"DEFAULT_GROUP","clusterCount":1,"ipCount":1,"healthyInstanceCount":1},{"name":"payments","groupName":"DEFAULT_GROUP","clusterCount":1,"ipCount":1,"healthyInstanceCount":1}]}""");
+            }
+
+            return ScriptedNacosHandler.Text(HttpStatusCode.OK, ServiceInfo);
+        });
+        var client = new NacosNamingClient(new NacosTransport(new NacosTransportOptions { Name = "a", Servers = [new Uri("http://10.0.0.1:8848")] }, new HttpClient(handler)));
+        var options = new SyncTaskOptions { Source = "a", Target = "b" };
+        var task = new NamingTask("t", options, Owner, new NamingMapper(Owner, options), client, client);
+        var wakes = new NacosSync.Engine.Sync.SyncWakes();
+        using var feed = new NamingChangeFeed(new InMemoryRunStateStore(clock), clock, NullLogger<NamingChangeFeed>.Instance, wakes: wakes);
+        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(1)); // the listing is due
+        feed.Pushed("t", "DEFAULT_GROUP", "orders");
+
+        // The safety net only bounds a failure: before, the run waited for the listing here for as long as it took.
+        var first = await feed.TakeAsync(task, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(first.Services, Is.EqualTo(new[] { Service() }), "the pushed service is handed to the run while the listing is out");
+        while (wakes.Wakes.TryRead(out _))
+        {
+            // the push's own wake, taken by the run that began
+        }
+
+        wakes.Begin("t", NacosSync.Core.Sync.SyncKind.Naming);
+
+        listingReleased.SetResult();
+        var woken = await wakes.Wakes.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var second = await feed.TakeAsync(task, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(woken.Task, Is.EqualTo("t"), "the listing that found a new service wakes its task");
+            Assert.That(second.Services, Has.Member(Service("payments")), "and the new service is in the next run");
+        });
+    }
+
+    [Test]
     public async Task A_restarted_feed_resumes_from_the_stored_baselines_and_finds_an_unchanged_service_unchanged()
     {
         var (first, task, store) = Create(() => Task.CompletedTask);
