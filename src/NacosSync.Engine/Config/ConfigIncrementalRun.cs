@@ -44,7 +44,8 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
 
         var removed = await stages.Remover.RemoveAsync(scope, state, removals, new Dictionary<string, TenantRead>(), tally, cancellationToken);
         var changed = written.Concat(removed.Gone).ToList();
-        var verified = await stages.Verifier.VerifyAsync(scope, changed, written.Any(w => !w.Published) || removed.NeedsRefresh, prove, state.Position!.PendingRefreshedAt, tally, cancellationToken);
+        var verified = await stages.Verifier.VerifyAsync(scope, changed, written.Any(w => !w.Published) || removed.NeedsRefresh, prove, state.Position!.PendingRefreshedAt, tally, cancellationToken,
+            paceLeftovers: true);
         var verifiedAt = stages.Time.GetTimestamp();
         if (!scope.DryRun)
         {

@@ -27,6 +27,7 @@ internal sealed partial class ConfigSyncRunner(
 
     /// <summary>Shared by every run of this process: at most one localCache per target node per interval.</summary>
     private readonly LocalCacheCoalescer _localCache = new(timeProvider);
+    private readonly LeftoverProofPacer _leftovers = new(timeProvider);
     private readonly ConfigHistorySeen _historySeen = new();
 
     private readonly GuardWarningGate _guardWarnings = new(timeProvider);
@@ -163,7 +164,7 @@ internal sealed partial class ConfigSyncRunner(
             writer,
             new ConfigRemover(ledger, state, logger, _guardWarnings),
             new ConfigVariantSync(ledger),
-            new ConfigVerifier(timeProvider, logger, _localCache) { SkipCacheRefresh = SkipCacheRefresh },
+            new ConfigVerifier(timeProvider, logger, _localCache, _leftovers) { SkipCacheRefresh = SkipCacheRefresh },
             timeProvider);
     }
 

@@ -14,7 +14,7 @@ internal sealed record VerifyResult(IReadOnlyList<PendingConfig> StillPending, D
 /// <see cref="PendingRefreshInterval"/>: a stuck key costs one read per node per run, not a re-read of every
 /// config on every node each second.
 /// </summary>
-internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger logger, LocalCacheCoalescer localCache)
+internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger logger, LocalCacheCoalescer localCache, LeftoverProofPacer? leftovers = null)
 {
     /// <summary>How often keys left pending by earlier runs trigger a cache refresh of their own. Default 30 s.</summary>
     public TimeSpan PendingRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -25,9 +25,10 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
     /// <param name="changed">What this run wrote or removed.</param>
     /// <param name="changedNeedsRefresh">Whether those changes went behind the nodes' backs (database writes) rather than through the config API.</param>
     /// <param name="carried">Keys earlier runs could not prove.</param>
+    /// <param name="paceLeftovers">Incremental runs: <paramref name="carried"/> keys are proven at most once a second per task (<see cref="LeftoverProofPacer"/>).</param>
     /// <param name="lastPendingRefresh">When a refresh last happened for pending keys (from the checkpoint); null: never. A full run refreshes for them whenever it runs.</param>
     public async Task<VerifyResult> VerifyAsync(ConfigTaskScope scope, IReadOnlyList<ExpectedConfig> changed, bool changedNeedsRefresh,
-        IReadOnlyList<PendingConfig> carried, DateTimeOffset? lastPendingRefresh, ConfigRunTally tally, CancellationToken cancellationToken)
+        IReadOnlyList<PendingConfig> carried, DateTimeOffset? lastPendingRefresh, ConfigRunTally tally, CancellationToken cancellationToken, bool paceLeftovers = false)
     {
         if (scope.DryRun || (changed.Count == 0 && carried.Count == 0))
         {
@@ -37,7 +38,16 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
         tally.Stage = SyncStage.Verify;
         var now = timeProvider.GetUtcNow();
         var known = changed.Select(e => e.Key).ToHashSet();
-        var expected = changed.Concat(carried.Where(p => !known.Contains(p.Key)).Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime))).ToList();
+        var others = carried.Where(p => !known.Contains(p.Key)).ToList();
+        // Left-over keys are proven at most once a second per task (LeftoverProofPacer), not by every run of a steady stream:
+        // until then they stay pending as they were, and count for the lag.
+        var deferred = paceLeftovers && others.Count > 0 && changed.Count > 0 && leftovers is not null && !leftovers.TryBegin(scope.TaskName) ? others : [];
+        if (deferred.Count > 0)
+        {
+            carried = [];
+        }
+
+        var expected = changed.Concat(deferred.Count > 0 ? [] : others.Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime))).ToList();
         var pendingRefreshDue = carried.Count > 0 && (lastPendingRefresh is not { } last || now - last >= PendingRefreshInterval);
         var refresh = scope.Target.NeedsCacheRefresh && !SkipCacheRefresh && (changedNeedsRefresh || pendingRefreshDue);
         // Only this run's changes (or a refresh just made) are worth waiting for; keys left over are checked once.
@@ -58,7 +68,13 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
             }
         }
 
-        var stillPending = new List<PendingConfig>(outcome.Pending.Count);
+        var stillPending = new List<PendingConfig>(outcome.Pending.Count + deferred.Count);
+        foreach (var left in deferred)
+        {
+            tally.StillPendingSince(left.ChangedAt ?? now);
+            stillPending.Add(left);
+        }
+
         foreach (var (pending, why) in outcome.Pending)
         {
             LogNotConverged(logger, scope.TaskName, pending.Key, why);
