@@ -75,9 +75,14 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
             stillPending.Add(left);
         }
 
+        var warned = 0;
         foreach (var (pending, why) in outcome.Pending)
         {
-            LogNotConverged(logger, scope.TaskName, pending.Key, why);
+            if (warned++ < MaxKeyWarnings)
+            {
+                LogNotConverged(logger, scope.TaskName, pending.Key, why);
+            }
+
             var when = deadline > TimeSpan.Zero ? $"within {deadline.TotalSeconds:0.#} s" : "yet (left pending by an earlier run)";
             tally.Error(SyncStage.Verify, $"{pending.Key}: not served by every target node {when}: {why}", pending.Key.ToString());
             var changedAt = pending.SourceChangedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : now;
@@ -85,8 +90,20 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
             stillPending.Add(new PendingConfig(pending.Key, pending.Md5, changedAt));
         }
 
+        if (outcome.Pending.Count > MaxKeyWarnings)
+        {
+            // A backlog (an initial copy whose nodes took longer than the deadline) would otherwise be one line per key per run.
+            LogMoreNotConverged(logger, scope.TaskName, outcome.Pending.Count - MaxKeyWarnings, outcome.Pending.Count);
+        }
+
         return new VerifyResult(stillPending, refresh ? now : lastPendingRefresh);
     }
+
+    /// <summary>Keys named one by one in the log per run; the rest are counted in one line (every key is still in the run's errors and pending rows).</summary>
+    private const int MaxKeyWarnings = 20;
+
+    [LoggerMessage(EventId = 5017, Level = LogLevel.Warning, Message = "Config task {Task}: {More} more key(s) not served by every target node ({Total} in all this run); they stay pending and are proven again")]
+    private static partial void LogMoreNotConverged(ILogger logger, string task, int more, int total);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Config task {Task}: {Key} not served by every target node: {Why}")]
     private static partial void LogNotConverged(ILogger logger, string task, ConfigKey key, string why);
