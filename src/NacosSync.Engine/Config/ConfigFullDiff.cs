@@ -69,13 +69,13 @@ internal sealed partial class ConfigFullDiff(ConfigUpsertWriter writer, ILogger 
                 batch.Add(new PlannedUpsert(sourceKey, difference));
                 if (batch.Count == ConfigUpsertWriter.BatchSize)
                 {
-                    written.AddRange(await writer.ApplyAsync(scope, batch, null, tally, cancellationToken));
+                    written.AddRange(await writer.ApplyAsync(scope, batch, null, publish: false, tally, cancellationToken));
                     batch.Clear();
                 }
             }
         }
 
-        written.AddRange(await writer.ApplyAsync(scope, batch, null, tally, cancellationToken));
+        written.AddRange(await writer.ApplyAsync(scope, batch, null, publish: false, tally, cancellationToken));
         tally.Read += sourceCounts.Values.Sum();
         var reads = diffScope.TargetTenants.ToDictionary(t => t, t => new TenantRead(complete, sourceCounts[t], targetCounts[t]), StringComparer.Ordinal);
         return new FullDiffResult(written, removals, reads);

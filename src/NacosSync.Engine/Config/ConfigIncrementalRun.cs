@@ -112,7 +112,7 @@ internal sealed partial class ConfigIncrementalRun(ConfigTaskScope scope, Config
             }
         }
 
-        return await stages.Writer.ApplyAsync(scope, batch, sourceRows, tally, cancellationToken, publish);
+        return await stages.Writer.ApplyAsync(scope, batch, sourceRows, publish, tally, cancellationToken);
     }
 
     /// <summary>Removals that failed or were held back in an earlier run, whose source key is still absent (a key the source has again is not removed).</summary>

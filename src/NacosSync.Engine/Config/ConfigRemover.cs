@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Config;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Sync;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 
@@ -25,7 +26,7 @@ internal sealed record RemovalOutcome(IReadOnlyList<ExpectedConfig> Gone, IReadO
 /// the key and is kept to be retried by the next run; so is a removal the policy held back, until a run may apply it
 /// (or the source has the key again).
 /// </summary>
-internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, ConfigRunStateStore state, ILogger logger, GuardWarningGate warnings)
+internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, ConfigRunStateStore state, ILogger logger, TaskPacer warnings)
 {
     /// <param name="reads">Per target namespace, how its source read went; a namespace not listed counts as read completely.</param>
     public async Task<RemovalOutcome> RemoveAsync(ConfigTaskScope scope, ConfigRunState loaded, IReadOnlyList<RemovalCandidate> candidates,
@@ -72,7 +73,7 @@ internal sealed partial class ConfigRemover(ConfigOwnershipLedger ledger, Config
 
         if (verdict.Reason is { } reason)
         {
-            if (warnings.ShouldWarn(scope.TaskName))
+            if (warnings.TryPass(scope.TaskName))
             {
                 LogGuard(logger, scope.TaskName, reason);
             }

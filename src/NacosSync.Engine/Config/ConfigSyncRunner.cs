@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using NacosSync.Core.Options;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Sync;
 using NacosSync.Nacos.Transport;
 using NacosSync.Storage.Config;
 
@@ -27,10 +28,10 @@ internal sealed partial class ConfigSyncRunner(
 
     /// <summary>Shared by every run of this process: at most one localCache per target node per interval.</summary>
     private readonly LocalCacheCoalescer _localCache = new(timeProvider);
-    private readonly LeftoverProofPacer _leftovers = new(timeProvider);
+    private readonly TaskPacer _leftovers = new(timeProvider) { Interval = TimeSpan.FromSeconds(1) };
     private readonly ConfigHistorySeen _historySeen = new();
 
-    private readonly GuardWarningGate _guardWarnings = new(timeProvider);
+    private readonly TaskPacer _guardWarnings = new(timeProvider) { Interval = TimeSpan.FromMinutes(1) };
 
     /// <summary>
     /// How long after a full run that stood in for an incremental one (no usable checkpoint) the next may start. Default

@@ -26,7 +26,7 @@ internal sealed partial class ConfigUpsertWriter(ConfigOwnershipLedger ledger, I
     /// <param name="fetched">Source rows already read (incremental runs); null to read them here.</param>
     /// <param name="publish">Database mode: publish through the target's config API where it saves a refresh of every row (<see cref="IConfigTarget.UpsertAsync"/>).</param>
     public async Task<IReadOnlyList<ExpectedConfig>> ApplyAsync(ConfigTaskScope scope, IReadOnlyList<PlannedUpsert> batch,
-        IReadOnlyDictionary<ConfigKey, ConfigRow>? fetched, ConfigRunTally tally, CancellationToken cancellationToken, bool publish = false)
+        IReadOnlyDictionary<ConfigKey, ConfigRow>? fetched, bool publish, ConfigRunTally tally, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {

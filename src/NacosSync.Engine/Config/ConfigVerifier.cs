@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NacosSync.Core.Config;
 using NacosSync.Core.Sync;
+using NacosSync.Engine.Sync;
 
 namespace NacosSync.Engine.Config;
 
@@ -14,7 +15,7 @@ internal sealed record VerifyResult(IReadOnlyList<PendingConfig> StillPending, D
 /// <see cref="PendingRefreshInterval"/>: a stuck key costs one read per node per run, not a re-read of every
 /// config on every node each second.
 /// </summary>
-internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger logger, LocalCacheCoalescer localCache, LeftoverProofPacer? leftovers = null)
+internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger logger, LocalCacheCoalescer localCache, TaskPacer leftovers)
 {
     /// <summary>How often keys left pending by earlier runs trigger a cache refresh of their own. Default 30 s.</summary>
     public TimeSpan PendingRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -25,7 +26,7 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
     /// <param name="changed">What this run wrote or removed.</param>
     /// <param name="changedNeedsRefresh">Whether those changes went behind the nodes' backs (database writes) rather than through the config API.</param>
     /// <param name="carried">Keys earlier runs could not prove.</param>
-    /// <param name="paceLeftovers">Incremental runs: <paramref name="carried"/> keys are proven at most once a second per task (<see cref="LeftoverProofPacer"/>).</param>
+    /// <param name="paceLeftovers">Incremental runs: <paramref name="carried"/> keys are proven at most once a second per task (the runner's <see cref="TaskPacer"/>).</param>
     /// <param name="lastPendingRefresh">When a refresh last happened for pending keys (from the checkpoint); null: never. A full run refreshes for them whenever it runs.</param>
     public async Task<VerifyResult> VerifyAsync(ConfigTaskScope scope, IReadOnlyList<ExpectedConfig> changed, bool changedNeedsRefresh,
         IReadOnlyList<PendingConfig> carried, DateTimeOffset? lastPendingRefresh, ConfigRunTally tally, CancellationToken cancellationToken, bool paceLeftovers = false)
@@ -39,16 +40,12 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
         var now = timeProvider.GetUtcNow();
         var known = changed.Select(e => e.Key).ToHashSet();
         var others = carried.Where(p => !known.Contains(p.Key)).ToList();
-        // Left-over keys are proven at most once a second per task (LeftoverProofPacer), not by every run of a steady stream:
+        // Left-over keys are proven at most once a second per task (the runner's TaskPacer), not by every run of a steady stream:
         // until then they stay pending as they were, and count for the lag.
-        var deferred = paceLeftovers && others.Count > 0 && changed.Count > 0 && leftovers is not null && !leftovers.TryBegin(scope.TaskName) ? others : [];
-        if (deferred.Count > 0)
-        {
-            carried = [];
-        }
-
-        var expected = changed.Concat(deferred.Count > 0 ? [] : others.Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime))).ToList();
-        var pendingRefreshDue = carried.Count > 0 && (lastPendingRefresh is not { } last || now - last >= PendingRefreshInterval);
+        var deferred = paceLeftovers && others.Count > 0 && changed.Count > 0 && !leftovers.TryPass(scope.TaskName) ? others : [];
+        var proven = deferred.Count > 0 ? [] : others;
+        var expected = changed.Concat(proven.Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime))).ToList();
+        var pendingRefreshDue = deferred.Count == 0 && carried.Count > 0 && (lastPendingRefresh is not { } last || now - last >= PendingRefreshInterval);
         var refresh = scope.Target.NeedsCacheRefresh && !SkipCacheRefresh && (changedNeedsRefresh || pendingRefreshDue);
         // Only this run's changes (or a refresh just made) are worth waiting for; keys left over are checked once.
         var deadline = changed.Count > 0 || refresh ? scope.Task.Config.VerifyDeadline : TimeSpan.Zero;

@@ -128,7 +128,9 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
 
         await ChooseFeedAsync(task, watch, cancellationToken);
         var now = timeProvider.GetUtcNow();
-        var dirty = watch.Services.Where(s => s.Value.DirtySince is not null).Select(s => (s.Key, DirtySince: s.Value.DirtySince!.Value)).ToList();
+        List<(ServiceKey Key, DateTimeOffset DirtySince)> Dirty() =>
+            [.. watch.Services.Where(s => s.Value.DirtySince is not null).Select(s => (s.Key, s.Value.DirtySince!.Value))];
+        var dirty = Dirty();
         if (now - watch.LastListing >= _options.ListingInterval)
         {
             // Listing every service (10,000 at workload L) takes seconds: changes already pushed do not wait behind it. It
@@ -137,7 +139,7 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
             if (dirty.Count == 0)
             {
                 await listing.WaitAsync(cancellationToken);
-                dirty = [.. watch.Services.Where(s => s.Value.DirtySince is not null).Select(s => (s.Key, DirtySince: s.Value.DirtySince!.Value))];
+                dirty = Dirty();
             }
         }
 

@@ -20,15 +20,20 @@ public sealed class NamingChangeFeedTests
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new InMemoryRunStateStore(clock);
-        var handler = new ScriptedNacosHandler(async (_, _, _) =>
+        var task = NewTask(new ScriptedNacosHandler(async (_, _, _) =>
         {
             await duringList();
             return ScriptedNacosHandler.Text(HttpStatusCode.OK, ServiceInfo);
-        });
+        }));
+        return (new NamingChangeFeed(store, clock, NullLogger<NamingChangeFeed>.Instance), task, store);
+    }
+
+    /// <summary>Task <c>t</c> from source <c>a</c> to target <c>b</c>, both clients answered by <paramref name="handler"/>.</summary>
+    private static NamingTask NewTask(ScriptedNacosHandler handler)
+    {
         var client = new NacosNamingClient(new NacosTransport(new NacosTransportOptions { Name = "a", Servers = [new Uri("http://10.0.0.1:8848")] }, new HttpClient(handler)));
         var options = new SyncTaskOptions { Source = "a", Target = "b" };
-        var task = new NamingTask("t", options, Owner, new NamingMapper(Owner, options), client, client);
-        return (new NamingChangeFeed(store, clock, NullLogger<NamingChangeFeed>.Instance), task, store);
+        return new NamingTask("t", options, Owner, new NamingMapper(Owner, options), client, client);
     }
 
     [Test]
@@ -85,7 +90,7 @@ public sealed class NamingChangeFeedTests
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var listingReleased = new TaskCompletionSource();
-        var handler = new ScriptedNacosHandler(async (request, _, ct) =>
+        var task = NewTask(new ScriptedNacosHandler(async (request, _, ct) =>
         {
             if (request.RequestUri!.AbsolutePath.EndsWith("/catalog/services", StringComparison.Ordinal))
             {
@@ -94,10 +99,7 @@ public sealed class NamingChangeFeedTests
             }
 
             return ScriptedNacosHandler.Text(HttpStatusCode.OK, ServiceInfo);
-        });
-        var client = new NacosNamingClient(new NacosTransport(new NacosTransportOptions { Name = "a", Servers = [new Uri("http://10.0.0.1:8848")] }, new HttpClient(handler)));
-        var options = new SyncTaskOptions { Source = "a", Target = "b" };
-        var task = new NamingTask("t", options, Owner, new NamingMapper(Owner, options), client, client);
+        }));
         var wakes = new NacosSync.Engine.Sync.SyncWakes();
         using var feed = new NamingChangeFeed(new InMemoryRunStateStore(clock), clock, NullLogger<NamingChangeFeed>.Instance, wakes: wakes);
         await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
