@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NacosSync.Core.Naming;
 using NacosSync.Core.State;
 
@@ -16,7 +17,7 @@ internal static class ReplicaRow
         var key = replica.Key;
         var row = new Row(targetCluster, key.Service.Namespace, key.Service.Group, key.Service.Service, key.Cluster, key.Ip, key.Port,
             replica.Weight, replica.Enabled, replica.Healthy, replica.Metadata);
-        return new StateEntry(key.Address.Id, JsonSerializer.Serialize(row), at);
+        return new StateEntry(key.Address.Id, JsonSerializer.Serialize(row, ReplicaRowJson.Default.Row), at);
     }
 
     public static bool TryRead(StateEntry entry, out string targetCluster, out NamingInstance replica)
@@ -26,7 +27,7 @@ internal static class ReplicaRow
         Row? row;
         try
         {
-            row = JsonSerializer.Deserialize<Row>(entry.Value);
+            row = JsonSerializer.Deserialize(entry.Value, ReplicaRowJson.Default.Row);
         }
         catch (JsonException)
         {
@@ -45,6 +46,14 @@ internal static class ReplicaRow
         return true;
     }
 
-    private sealed record Row(string TargetCluster, string Namespace, string Group, string Service, string Cluster, string Ip, int Port,
+    /// <summary>The row's JSON (property names as written: rows saved by earlier versions read the same).</summary>
+    internal sealed record Row(string TargetCluster, string Namespace, string Group, string Service, string Cluster, string Ip, int Port,
         double Weight, bool Enabled, bool Healthy, IReadOnlyDictionary<string, string>? Metadata);
 }
+
+/// <summary>
+/// Source-generated (de)serialization of <see cref="ReplicaRow.Row"/> with the default options: a full run writes one
+/// row per replica (100,000 at a time at scale), and the reflection path had been a tenth of the daemon's CPU there.
+/// </summary>
+[JsonSerializable(typeof(ReplicaRow.Row))]
+internal sealed partial class ReplicaRowJson : JsonSerializerContext;
