@@ -34,13 +34,12 @@ internal sealed class ReplicaRowTests
     public void The_generated_json_is_byte_for_byte_what_the_reflection_serializer_wrote_so_rows_of_earlier_versions_read_the_same()
     {
         var replica = Instance("10.0.0.1", 80, metadata: [("zone", "a"), ("note", "ü <&> \"q\"")]) with { Weight = 0.5 };
-        var key = replica.Key;
-        var row = new ReplicaRow.Row("cluster-b", key.Service.Namespace, key.Service.Group, key.Service.Service, key.Cluster, key.Ip, key.Port,
-            replica.Weight, replica.Enabled, replica.Healthy, replica.Metadata);
+        var written = ReplicaRow.From("cluster-b", replica, At).Value;
 
-        var reflection = JsonSerializer.Serialize(row, Reflection);
+        // Read and written again by reflection: any other name, order or escaping comes back different.
+        var reflection = JsonSerializer.Serialize(JsonSerializer.Deserialize<ReplicaRow.Row>(written, Reflection), Reflection);
 
-        Assert.That(ReplicaRow.From("cluster-b", replica, At).Value, Is.EqualTo(reflection));
+        Assert.That(written, Is.EqualTo(reflection));
     }
 
     [Test]
