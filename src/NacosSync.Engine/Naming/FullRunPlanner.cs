@@ -4,56 +4,49 @@ using NacosSync.Core.Options;
 
 namespace NacosSync.Engine.Naming;
 
-/// <summary>A full run's plan: the changes, what each target namespace's read was worth, and what is wanted where.</summary>
-internal sealed record FullRunPlan(
+/// <summary>
+/// One namespace's plan in a full run: the changes, what its read was worth, the replicas wanted there, the
+/// addresses native instances hold, and the source services' baselines. A full run plans, writes and drops one
+/// namespace at a time, so this is the most of both sides it holds at once.
+/// </summary>
+internal sealed record NamespacePlan(
+    string TargetNamespace,
     IReadOnlyList<NamingChange> Changes,
-    IReadOnlyList<NamespaceReadState> ReadStates,
-    IReadOnlyDictionary<string, IReadOnlyList<NamingInstance>> Wanted,
-    IReadOnlyDictionary<string, IReadOnlySet<InstanceAddress>> Conflicted,
-    IReadOnlyList<ServiceSnapshot> SourceServices,
-    long Owned,
-    bool Complete)
+    NamespaceReadState ReadState,
+    IReadOnlyList<NamingInstance> Wanted,
+    IReadOnlySet<InstanceAddress> Conflicted,
+    IReadOnlyList<ServiceBaseline> Baselines,
+    long Owned)
 {
-    /// <summary>Whether a replica lies in a namespace whose source was read completely (removal clocks run only there).</summary>
-    public bool Examined(InstanceAddress address) => ReadStates.Any(s => s.SourceComplete && s.TargetNamespace == address.Service.Namespace);
+    /// <summary>The removals planned here: they wait for the guard, which judges the whole task once every namespace is read.</summary>
+    public IEnumerable<NamingChange> Removals => Changes.Where(c => c.Kind == NamingChangeKind.Remove);
+
+    /// <summary>Adds and updates: these always pass the guard, so they are written as soon as their namespace is planned.</summary>
+    public IReadOnlyList<NamingChange> Writes => [.. Changes.Where(c => c.Kind != NamingChangeKind.Remove)];
 }
 
 /// <summary>
-/// The plan stage of a full run: maps each source namespace to the replicas wanted and diffs them
-/// against the target (<see cref="NamingDiff"/>, Core), reporting conflicts and replicas no task owns.
+/// The plan stage of a full run, one namespace at a time: maps the source namespace to the replicas wanted and
+/// diffs them against the target (<see cref="NamingDiff"/>, Core), reporting conflicts and replicas no task owns.
 /// </summary>
 internal static partial class FullRunPlanner
 {
-    public static FullRunPlan Plan(NamingTask task, IReadOnlyList<string> sourceNamespaces, IReadOnlyList<NamespacePair> reads,
-        IReadOnlyDictionary<string, SyncTaskOptions> tasks, ILogger logger)
+    public static NamespacePlan Plan(NamingTask task, NamespacePair pair, IReadOnlyDictionary<string, SyncTaskOptions> tasks, ILogger logger)
     {
-        var changes = new List<NamingChange>();
-        var states = new List<NamespaceReadState>();
-        var wanted = new Dictionary<string, IReadOnlyList<NamingInstance>>(StringComparer.Ordinal);
-        var conflicted = new Dictionary<string, IReadOnlySet<InstanceAddress>>(StringComparer.Ordinal);
-        var sourceServices = new List<ServiceSnapshot>();
-        long owned = 0;
-        foreach (var pair in reads)
+        var targetNamespace = pair.Target.Namespace;
+        var replicas = task.Mapper.ToReplicas(pair.Source.Services).ToList();
+        var targetInstances = pair.Target.Services.SelectMany(s => s.Instances);
+        var plan = NamingDiff.Compute(replicas, targetInstances, task.Owner, compareHealth: true);
+        var state = new NamespaceReadState(targetNamespace, pair.Source.Complete, pair.Source.Complete && pair.Source.InstanceCount == 0 && plan.OwnedTotal > 0);
+        var conflicted = targetInstances.Where(i => !task.Owner.Owns(i.Metadata)).Select(i => i.Key.Address).ToHashSet();
+        var baselines = pair.Source.Services.Where(s => task.Mapper.InScope(s.Key)).Select(ServiceBaseline.Of).ToList();
+        foreach (var conflict in plan.Conflicts)
         {
-            var targetNamespace = pair.Target.Namespace;
-            var replicas = task.Mapper.ToReplicas(pair.Source.Services).ToList();
-            var plan = NamingDiff.Compute(replicas, pair.Target.Services.SelectMany(s => s.Instances), task.Owner, compareHealth: true);
-            owned += plan.OwnedTotal;
-            states.Add(new NamespaceReadState(targetNamespace, pair.Source.Complete, pair.Source.Complete && pair.Source.InstanceCount == 0 && plan.OwnedTotal > 0));
-            wanted[targetNamespace] = replicas;
-            conflicted[targetNamespace] = pair.Target.Services.SelectMany(s => s.Instances).Where(i => !task.Owner.Owns(i.Metadata)).Select(i => i.Key.Address).ToHashSet();
-            sourceServices.AddRange(pair.Source.Services.Where(s => task.Mapper.InScope(s.Key)));
-            foreach (var conflict in plan.Conflicts)
-            {
-                LogConflict(logger, task.Name, conflict.Wanted.Key);
-            }
-
-            ReportOrphans(task, targetNamespace, pair.Target, tasks, logger);
-            changes.AddRange(plan.Changes);
+            LogConflict(logger, task.Name, conflict.Wanted.Key);
         }
 
-        var complete = reads.Count == sourceNamespaces.Count && reads.All(r => r.Source.Complete);
-        return new FullRunPlan(changes, states, wanted, conflicted, sourceServices, owned, complete);
+        ReportOrphans(task, targetNamespace, pair.Target, tasks, logger);
+        return new NamespacePlan(targetNamespace, plan.Changes, state, replicas, conflicted, baselines, plan.OwnedTotal);
     }
 
     /// <summary>

@@ -35,32 +35,28 @@ internal static class NamespaceReader
         }
     }
 
-    /// <summary>Reads each source namespace and its target namespace; a pair whose target read failed is reported and left out.</summary>
-    public static async Task<IReadOnlyList<NamespacePair>> ReadPairsAsync(NamingTask task, IReadOnlyList<string> sourceNamespaces, NamingRunTally tally, CancellationToken cancellationToken)
+    /// <summary>Reads one source namespace and its target namespace side by side; null (reported) when the target read failed.</summary>
+    public static async Task<NamespacePair?> ReadPairAsync(NamingTask task, string sourceNamespace, NamingRunTally tally, CancellationToken cancellationToken)
     {
-        var pairs = new List<NamespacePair>(sourceNamespaces.Count);
-        foreach (var sourceNamespace in sourceNamespaces)
+        var targetNamespace = task.Mapper.TargetNamespace(sourceNamespace);
+        var sourceRead = ReadAsync(task.Source, sourceNamespace, defaultEphemeral: true, task.Mapper.InScope, KnownGroups(task.Options, target: false), cancellationToken);
+        var targetRead = ReadAsync(task.Target, targetNamespace, task.Mapper.EphemeralReplicas, scope: null, KnownGroups(task.Options, target: true), cancellationToken);
+        await Task.WhenAll(sourceRead, targetRead);
+        var (source, target) = (await sourceRead, await targetRead);
+        tally.Read(source.InstanceCount);
+        if (!target.Complete)
         {
-            var targetNamespace = task.Mapper.TargetNamespace(sourceNamespace);
-            var source = await ReadAsync(task.Source, sourceNamespace, defaultEphemeral: true, task.Mapper.InScope, KnownGroups(task.Options, target: false), cancellationToken);
-            var target = await ReadAsync(task.Target, targetNamespace, task.Mapper.EphemeralReplicas, scope: null, KnownGroups(task.Options, target: true), cancellationToken);
-            tally.Read(source.InstanceCount);
-            if (!target.Complete)
-            {
-                // Without the target's view we cannot tell our replicas from native instances: write nothing here.
-                tally.Error(SyncStage.ReadTarget, $"namespace '{targetNamespace}': {target.Failure}", targetNamespace);
-                continue;
-            }
-
-            if (!source.Complete)
-            {
-                tally.Error(SyncStage.ReadSource, $"namespace '{sourceNamespace}': {source.Failure}", sourceNamespace);
-            }
-
-            pairs.Add(new NamespacePair(sourceNamespace, source, target));
+            // Without the target's view we cannot tell our replicas from native instances: write nothing here.
+            tally.Error(SyncStage.ReadTarget, $"namespace '{targetNamespace}': {target.Failure}", targetNamespace);
+            return null;
         }
 
-        return pairs;
+        if (!source.Complete)
+        {
+            tally.Error(SyncStage.ReadSource, $"namespace '{sourceNamespace}': {source.Failure}", sourceNamespace);
+        }
+
+        return new NamespacePair(sourceNamespace, source, target);
     }
 
     /// <summary>Reads one namespace of one cluster.</summary>

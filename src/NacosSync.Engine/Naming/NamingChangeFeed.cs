@@ -82,7 +82,12 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     /// After a complete full run: the in-scope source services, all watched from now on. Services in
     /// <paramref name="pending"/> (a write failed, or a removal waits in grace) get no baseline and stay dirty since then.
     /// </summary>
-    public async Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceSnapshot> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
+    public Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceSnapshot> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
+        IReadOnlyDictionary<ServiceKey, DateTimeOffset> pending, CancellationToken cancellationToken) =>
+        FullRunCompletedAsync(task, sourceServices.Select(ServiceBaseline.Of), sourceNamespaces, everyNamespace, pending, cancellationToken);
+
+    /// <inheritdoc cref="FullRunCompletedAsync(NamingTask, IEnumerable{ServiceSnapshot}, IReadOnlyList{string}, bool, IReadOnlyDictionary{ServiceKey, DateTimeOffset}, CancellationToken)"/>
+    public async Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceBaseline> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
         IReadOnlyDictionary<ServiceKey, DateTimeOffset> pending, CancellationToken cancellationToken)
     {
         var watch = _tasks.GetOrAdd(task.Name, _ => new NamingTaskWatch());
@@ -90,11 +95,8 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
         foreach (var service in sourceServices)
         {
             keep.Add(service.Key);
-
-            // The list call hides disabled instances, so the baseline leaves them out too.
-            var hash = ServiceFingerprint.Of(service with { Instances = [.. service.Instances.Where(i => i.Enabled)] });
             watch.Services.GetOrAdd(service.Key, _ => new ServiceWatch(DateTimeOffset.MinValue))
-                .FullRunApplied(hash, pending.TryGetValue(service.Key, out var since) ? since : null);
+                .FullRunApplied(service.Hash, pending.TryGetValue(service.Key, out var since) ? since : null);
         }
 
         var deletes = new List<string>();

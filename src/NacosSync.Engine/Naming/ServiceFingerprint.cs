@@ -55,3 +55,11 @@ internal static class ServiceFingerprint
         }
     }
 }
+
+/// <summary>A source service as a full run hands it to the change feed: its key and applied fingerprint, without its instances.</summary>
+internal readonly record struct ServiceBaseline(ServiceKey Key, long Hash)
+{
+    /// <summary>The list call hides disabled instances, so the baseline leaves them out too.</summary>
+    public static ServiceBaseline Of(ServiceSnapshot service) =>
+        new(service.Key, ServiceFingerprint.Of(service with { Instances = [.. service.Instances.Where(i => i.Enabled)] }));
+}
