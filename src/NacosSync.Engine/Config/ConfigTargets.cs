@@ -29,6 +29,13 @@ internal interface IConfigTarget
     /// <param name="publish">Database mode: publish through the config API where a refresh would re-read every row (<see cref="ConfigSyncOptions.PublishUpTo"/>).</param>
     Task<ConfigUpsertResult> UpsertAsync(ConfigRow row, ConfigDigest? current, bool publish, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes keys the diff found absent, several per transaction where the target can (database mode); null where it
+    /// cannot, and the caller writes them one by one. Distinct keys only.
+    /// </summary>
+    Task<IReadOnlyList<ConfigWriteResult>?> InsertAbsentAsync(IReadOnlyList<ConfigRow> rows, int concurrency, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ConfigWriteResult>?>(null);
+
     /// <summary>Deletes; <see cref="ConfigDeleteResult.ThroughApi"/> says whether the server propagated it to every node itself.</summary>
     Task<ConfigDeleteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken);
 }
@@ -86,6 +93,9 @@ internal sealed partial class DatabaseConfigTarget(ConfigRowStore rows, ConfigRo
 
         return new ConfigUpsertResult(await writer.UpsertAsync(row, cancellationToken), ThroughApi: false);
     }
+
+    public async Task<IReadOnlyList<ConfigWriteResult>?> InsertAbsentAsync(IReadOnlyList<ConfigRow> rows, int concurrency, CancellationToken cancellationToken) =>
+        await writer.InsertAbsentAsync(rows, concurrency, cancellationToken);
 
     [LoggerMessage(EventId = 5021, Level = LogLevel.Warning,
         Message = "Publishing {Key} through the target's config API failed ({Error}); written to the target database instead, with a cache refresh of every node. Said once per run; give the target login write permission, or set Config:PublishUpTo to 0")]

@@ -60,15 +60,30 @@ internal sealed partial class ConfigUpsertWriter(ConfigOwnershipLedger ledger, I
         await ledger.RecordAsync(scope.Ledger, [.. writes.Select(w => (w.Row.Key, w.Row.Md5))], cancellationToken);
         // Each key is its own transaction (or API call); several at once let their commits share the database's flushes
         // (group commit) instead of paying one each in turn. A key written twice in one batch keeps its order.
-        var results = new ConfigUpsertResult[writes.Count];
-        var concurrency = writes.Select(w => w.Row.Key).Distinct().Count() == writes.Count ? WriteConcurrency : 1;
-        await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+        var results = new ConfigUpsertResult?[writes.Count];
+        var distinct = writes.Select(w => w.Row.Key).Distinct().Count() == writes.Count;
+        var concurrency = distinct ? WriteConcurrency : 1;
+        if (distinct && !publish)
+        {
+            // Keys absent at the diff (an initial copy: all of them) go in multi-row transactions where the target can take them.
+            var absent = Enumerable.Range(0, writes.Count).Where(i => writes[i].Planned.Difference.Target is null).ToList();
+            if (absent.Count > 1 && await scope.Target.InsertAbsentAsync([.. absent.Select(i => writes[i].Row)], concurrency, cancellationToken) is { } inserted)
+            {
+                for (var j = 0; j < absent.Count; j++)
+                {
+                    results[absent[j]] = new ConfigUpsertResult(inserted[j], ThroughApi: false);
+                }
+            }
+        }
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, writes.Count).Where(i => results[i] is null),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (i, ct) => results[i] = await scope.Target.UpsertAsync(writes[i].Row, writes[i].Planned.Difference.Target, publish, ct));
         var expected = new List<ExpectedConfig>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
             var (row, planned) = writes[i];
-            var (result, throughApi) = results[i];
+            var (result, throughApi) = results[i]!;
             switch (result.Outcome)
             {
                 case ConfigWriteOutcome.Inserted or ConfigWriteOutcome.Updated:

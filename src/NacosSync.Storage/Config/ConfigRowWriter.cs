@@ -57,6 +57,178 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
         return WithRetriesAsync(row.Key, (connection, transaction) => UpsertCoreAsync(connection, transaction, row, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// Inserts keys the diff found absent from the target, many per transaction: one multi-row statement for the rows, one for
+    /// their <c>I</c> history rows and, where tags are set, one for the tag relations, instead of five round trips per key
+    /// (an initial copy of 50,000 configs paid 250,000). A chunk that fails as a whole (a key inserted meanwhile by someone
+    /// else, a value the target cannot store, a deadlock) is rolled back and written key by key through <see cref="UpsertAsync"/>,
+    /// so a bad row still costs only itself and an existing row is updated, never duplicated.
+    /// </summary>
+    /// <returns>One result per row, in the order given.</returns>
+    public async Task<IReadOnlyList<ConfigWriteResult>> InsertAbsentAsync(IReadOnlyList<ConfigRow> rows, int concurrency, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var results = new ConfigWriteResult[rows.Count];
+        var oneByOne = new List<int>();
+        var chunk = new List<int>();
+        long chunkBytes = 0;
+        for (var i = 0; i <= rows.Count; i++)
+        {
+            var row = i < rows.Count ? rows[i] : null;
+            var fits = row is not null && chunk.Count < InsertChunkRows && chunkBytes + row.Content.Length <= InsertChunkChars;
+            if (!fits && chunk.Count > 0)
+            {
+                if (await TryInsertChunkAsync([.. chunk.Select(c => rows[c])], cancellationToken))
+                {
+                    Interlocked.Increment(ref _chunksWritten);
+                    chunk.ForEach(c => results[c] = new ConfigWriteResult(rows[c].Key, ConfigWriteOutcome.Inserted));
+                }
+                else
+                {
+                    Interlocked.Increment(ref _chunksFellBack);
+                    oneByOne.AddRange(chunk);
+                }
+
+                chunk.Clear();
+                chunkBytes = 0;
+            }
+
+            if (row is null)
+            {
+                break;
+            }
+
+            if (row.Attributes.EncryptedDataKey.Length > 0 && schema.EncryptedDataKey == EncryptedDataKeyColumn.None || row.Content.Length > InsertChunkChars)
+            {
+                oneByOne.Add(i); // refused with its reason, or too large to share a statement
+            }
+            else
+            {
+                chunk.Add(i);
+                chunkBytes += row.Content.Length;
+            }
+        }
+
+        await Parallel.ForEachAsync(oneByOne, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await UpsertAsync(rows[i], ct));
+        return results;
+    }
+
+    /// <summary>Chunks written whole by <see cref="InsertAbsentAsync"/>, and chunks it wrote key by key after the database refused them (tests, benchmark).</summary>
+    internal long ChunksWritten => Interlocked.Read(ref _chunksWritten);
+
+    /// <inheritdoc cref="ChunksWritten"/>
+    internal long ChunksFellBack => Interlocked.Read(ref _chunksFellBack);
+
+    private long _chunksWritten;
+    private long _chunksFellBack;
+
+    /// <summary>Rows per multi-row insert.</summary>
+    private const int InsertChunkRows = 200;
+
+    /// <summary>Content characters per multi-row insert (twice that with the history rows): far below any <c>max_allowed_packet</c> (4 MiB at least).</summary>
+    private const int InsertChunkChars = 512 * 1024;
+
+    /// <summary>One transaction for the chunk; false (rolled back) when the database refused it, so the keys are written one by one.</summary>
+    private async Task<bool> TryInsertChunkAsync(IReadOnlyList<ConfigRow> rows, CancellationToken cancellationToken)
+    {
+        rows = [.. rows.Select(r => r with { Attributes = r.Attributes with { Tags = ConfigAttributes.NormalizeTags(r.Attributes.Tags) } })];
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        try
+        {
+            var parameters = new DynamicParameters();
+            parameters.Add("srcUser", SourceUser);
+            var values = new List<string>(rows.Count);
+            var history = new List<string>(rows.Count);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var (row, a) = (rows[i], rows[i].Attributes);
+                parameters.Add($"d{i}", row.Key.DataId);
+                parameters.Add($"g{i}", row.Key.Group);
+                parameters.Add($"t{i}", row.Key.Tenant);
+                parameters.Add($"c{i}", row.Content);
+                parameters.Add($"m{i}", row.Md5);
+                parameters.Add($"a{i}", a.AppName);
+                parameters.Add($"s{i}", NullIfEmpty(a.Description));
+                parameters.Add($"y{i}", NullIfEmpty(a.Type));
+                parameters.Add($"k{i}", a.EncryptedDataKey);
+                var key = KeyColumn.Length == 0 ? "" : $", @k{i}";
+                var historyKey = HistoryKeyColumn.Length == 0 ? "" : $", @k{i}";
+                values.Add($"(@d{i}, @g{i}, @t{i}, @c{i}, @m{i}, NOW(), NOW(), @srcUser, @a{i}, @s{i}, @y{i}{key})");
+                history.Add($"(0, @d{i}, @g{i}, @t{i}, @a{i}, @c{i}, @m{i}, NOW(), NOW(), @srcUser, 'I'{historyKey})");
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO config_info (data_id, group_id, tenant_id, content, md5, gmt_create, gmt_modified, src_user, app_name, c_desc, type{KeyColumn}) VALUES "
+                + string.Join(", ", values), parameters, transaction, cancellationToken: cancellationToken));
+            if (schema.HasHistory)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"INSERT INTO his_config_info (id, data_id, group_id, tenant_id, app_name, content, md5, gmt_create, gmt_modified, src_user, op_type{HistoryKeyColumn}) VALUES "
+                    + string.Join(", ", history), parameters, transaction, cancellationToken: cancellationToken));
+            }
+
+            if (schema.HasTagsRelation && rows.Any(r => r.Attributes.Tags.Length > 0))
+            {
+                await InsertTagsAsync(connection, transaction, rows, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (DbException ex)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            if (SqlDatabase.Classify(ex) is DbErrorKind.Unreachable or DbErrorKind.AccessDenied)
+            {
+                throw;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The tag relations of freshly inserted rows: their ids read back by key inside the transaction (auto-increment ids of one statement need not be consecutive).</summary>
+    private static async Task InsertTagsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ConfigRow> rows, CancellationToken cancellationToken)
+    {
+        var tagged = rows.Where(r => r.Attributes.Tags.Length > 0).ToList();
+        var lookup = new DynamicParameters();
+        var where = new List<string>(tagged.Count);
+        for (var i = 0; i < tagged.Count; i++)
+        {
+            lookup.Add($"d{i}", tagged[i].Key.DataId);
+            lookup.Add($"g{i}", tagged[i].Key.Group);
+            lookup.Add($"t{i}", tagged[i].Key.Tenant);
+            where.Add($"(data_id = @d{i} AND group_id = @g{i} AND tenant_id = @t{i})");
+        }
+
+        var ids = (await connection.QueryAsync<(long Id, string DataId, string GroupId, string Tenant)>(new CommandDefinition(
+                "SELECT id, data_id, IFNULL(group_id, ''), IFNULL(tenant_id, '') FROM config_info WHERE " + string.Join(" OR ", where), lookup, transaction,
+                cancellationToken: cancellationToken)))
+            .ToDictionary(r => new ConfigKey(r.Tenant, r.GroupId, r.DataId), r => r.Id);
+        var relations = new DynamicParameters();
+        var values = new List<string>();
+        for (var i = 0; i < tagged.Count; i++)
+        {
+            var row = tagged[i];
+            relations.Add($"i{i}", ids[row.Key]);
+            relations.Add($"d{i}", row.Key.DataId);
+            relations.Add($"g{i}", row.Key.Group);
+            relations.Add($"t{i}", row.Key.Tenant);
+            var tags = row.Attributes.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries);
+            for (var j = 0; j < tags.Length; j++)
+            {
+                relations.Add($"n{i}_{j}", tags[j]);
+                values.Add($"(@i{i}, @n{i}_{j}, NULL, @d{i}, @g{i}, @t{i})");
+            }
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO config_tags_relation (id, tag_name, tag_type, data_id, group_id, tenant_id) VALUES " + string.Join(", ", values), relations, transaction,
+            cancellationToken: cancellationToken));
+    }
+
     /// <summary>Deletes one config, writing its <c>D</c> history row (what 2.3+ nodes learn deletes from).</summary>
     public Task<ConfigWriteResult> DeleteAsync(ConfigKey key, CancellationToken cancellationToken) =>
         WithRetriesAsync(key, (connection, transaction) => DeleteCoreAsync(connection, transaction, key, cancellationToken), cancellationToken);

@@ -125,6 +125,89 @@ internal sealed class ConfigStorageTests
         });
     }
 
+    [TestCase(NacosVersionProfile.V1_4)]
+    [TestCase(NacosVersionProfile.V2_2_0)]
+    [TestCase(NacosVersionProfile.V3_0)]
+    public async Task Absent_keys_inserted_a_chunk_at_a_time_are_stored_exactly_as_written_one_by_one(NacosVersionProfile profile)
+    {
+        var (chunked, schema) = await CreateAsync(profile);
+        var (oneByOne, _) = await CreateAsync(profile);
+        var key = schema.EncryptedDataKey == KeyColumn.None ? "" : "edk";
+        ConfigRow[] rows = [Row("a", "a: 1\n中文 😀", tags: "z,b,b", key: key), Row("b", "", tenant: "dev"), Row("c", "x", group: "G", tags: "t")];
+        var writer = new ConfigRowWriter(chunked, schema);
+
+        var results = await writer.InsertAbsentAsync(rows, concurrency: 2, CancellationToken.None);
+        foreach (var row in rows)
+        {
+            await new ConfigRowWriter(oneByOne, schema).UpsertAsync(row, CancellationToken.None);
+        }
+
+        var keys = rows.Select(r => r.Key).ToList();
+        var (stored, expected) = (await new ConfigRowStore(chunked, schema).ReadRowsAsync(keys, CancellationToken.None),
+            await new ConfigRowStore(oneByOne, schema).ReadRowsAsync(keys, CancellationToken.None));
+        var (history, expectedHistory) = (await HistoryAsync(chunked), await HistoryAsync(oneByOne));
+        var (tags, expectedTags) = (await TagRelationsAsync(chunked, schema), await TagRelationsAsync(oneByOne, schema));
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => (r.Key, r.Outcome)), Is.EqualTo(rows.Select(r => (r.Key, ConfigWriteOutcome.Inserted))), "one result per row, in order");
+            Assert.That(writer.ChunksWritten, Is.EqualTo(1), "the three rows went in one transaction");
+            Assert.That(stored.OrderBy(r => r.Key.DataId).Select(r => (r.Key, r.Value.Content, r.Value.Md5, r.Value.Attributes)),
+                Is.EqualTo(expected.OrderBy(r => r.Key.DataId).Select(r => (r.Key, r.Value.Content, r.Value.Md5, r.Value.Attributes))), "rows, md5, attributes and tags");
+            Assert.That(history, Is.EqualTo(expectedHistory), "one I history row each, as the one-by-one path writes it");
+            Assert.That(tags, Is.EqualTo(expectedTags), "tag relations point at their rows");
+            Assert.That(tags, Has.Count.EqualTo(schema.HasTagsRelation ? 3 : 0), "tags normalized and de-duplicated");
+        });
+    }
+
+    [Test]
+    public async Task A_chunk_the_database_refuses_is_written_key_by_key_so_an_existing_row_is_updated_and_a_bad_one_costs_only_itself()
+    {
+        var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
+        }
+
+        var writer = new ConfigRowWriter(database, schema);
+        await writer.UpsertAsync(Row("b", "written meanwhile by someone else"), CancellationToken.None);
+        ConfigRow[] rows = [Row("a", "fine"), Row("b", "from the source"), Row("c", "emoji 😀"), Row("d", "also fine")];
+
+        var results = await writer.InsertAbsentAsync(rows, concurrency: 2, CancellationToken.None);
+
+        var stored = await new ConfigRowStore(database, schema).ReadRowsAsync([.. rows.Select(r => r.Key)], CancellationToken.None);
+        await using var check = await database.OpenAsync(CancellationToken.None);
+        var copies = await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM config_info WHERE data_id = 'b'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Is.EqualTo(new[] { ConfigWriteOutcome.Inserted, ConfigWriteOutcome.Updated, ConfigWriteOutcome.NotStorable, ConfigWriteOutcome.Inserted }),
+                "the refused chunk's keys each get their own outcome");
+            Assert.That((writer.ChunksWritten, writer.ChunksFellBack), Is.EqualTo((0L, 1L)), "the chunk was rolled back whole, then written key by key");
+            Assert.That(copies, Is.EqualTo(1), "the existing row is updated, not duplicated");
+            Assert.That(stored[rows[1].Key].Content, Is.EqualTo("from the source"), "and holds the source's content");
+            Assert.That(stored.Keys.Select(k => k.DataId).Order(), Is.EqualTo(new[] { "a", "b", "d" }), "nothing else is lost");
+        });
+    }
+
+    private static async Task<List<(string DataId, string Group, string Tenant, long Id, string Op, string Content, string Md5, string App)>> HistoryAsync(SqlDatabase database)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return [.. await connection.QueryAsync<(string, string, string, long, string, string, string, string)>(
+            "SELECT data_id, group_id, tenant_id, id, TRIM(op_type), content, md5, IFNULL(app_name, '') FROM his_config_info ORDER BY data_id")];
+    }
+
+    private static async Task<List<(string DataId, string Tag, bool SameRow)>> TagRelationsAsync(SqlDatabase database, ConfigSchema schema)
+    {
+        if (!schema.HasTagsRelation)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return [.. await connection.QueryAsync<(string, string, bool)>(
+            "SELECT r.data_id, r.tag_name, c.data_id = r.data_id AND c.group_id = r.group_id AND c.tenant_id = r.tenant_id FROM config_tags_relation r "
+            + "JOIN config_info c ON c.id = r.id ORDER BY r.data_id, r.tag_name")];
+    }
+
     [Test]
     public async Task Digests_stream_in_utf8_byte_order_across_pages_with_odd_keys_and_contents()
     {
