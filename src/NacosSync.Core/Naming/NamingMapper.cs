@@ -56,9 +56,11 @@ internal sealed class NamingMapper
             return null;
         }
 
-        var key = new InstanceKey(ToTarget(source.Key.Service), source.Key.Cluster, source.Key.Ip, source.Key.Port);
+        // Replicas are what the daemon keeps (100,000 and more): equal metadata and cluster names share one copy.
+        var key = new InstanceKey(ToTarget(source.Key.Service), MetadataPool.Shared.Share(source.Key.Cluster), source.Key.Ip, source.Key.Port);
         var metadata = Owner.Stamp(source.Metadata);
-        return new NamingInstance(key, source.Weight, source.Enabled, source.Healthy, _ephemeral, _ephemeral ? ReplicaHeartbeat.Apply(metadata, _heartbeat) : metadata);
+        return new NamingInstance(key, source.Weight, source.Enabled, source.Healthy, _ephemeral,
+            MetadataPool.Shared.Share(_ephemeral ? ReplicaHeartbeat.Apply(metadata, _heartbeat) : metadata));
     }
 
     /// <summary>All replicas wanted for a set of source services.</summary>

@@ -40,8 +40,8 @@ internal static class ReplicaRow
         }
 
         targetCluster = row.TargetCluster;
-        var metadata = row.Metadata is null ? NamingInstance.NoMetadata : new Dictionary<string, string>(row.Metadata, StringComparer.Ordinal);
-        replica = new NamingInstance(new InstanceKey(new ServiceKey(row.Namespace, row.Group, row.Service), row.Cluster, row.Ip, row.Port),
+        var metadata = row.Metadata is null ? NamingInstance.NoMetadata : MetadataPool.Shared.Share(new Dictionary<string, string>(row.Metadata, StringComparer.Ordinal));
+        replica = new NamingInstance(new InstanceKey(new ServiceKey(row.Namespace, row.Group, row.Service), MetadataPool.Shared.Share(row.Cluster), row.Ip, row.Port),
             row.Weight, row.Enabled, row.Healthy, Ephemeral: true, metadata);
         return true;
     }
