@@ -60,6 +60,40 @@ internal static partial class LimitScenarios
 
         var rows = new ConfigRowStore(src, await ConfigSchema.DetectAsync(src, ct));
         var targetRows = new ConfigRowStore(tgt, await ConfigSchema.DetectAsync(tgt, ct));
+
+        // Each side three times, alternating, and the median compared: the first diff of this process also pays the JIT
+        // (a daemon diffs every few minutes, warm), and pt-table-sync pays Perl's start each time; both kept in the details.
+        var diffs = new List<double>();
+        var pts = new List<double>();
+        var differences = 0;
+        (int Statements, string? Error) pt = (0, null);
+        for (var run = 0; run < Repeats; run++)
+        {
+            (var seconds, differences) = await DiffOnceAsync(rows, targetRows, ct);
+            diffs.Add(seconds);
+            var (ptSeconds, statements, error) = await PtTableSyncAsync(env, ct);
+            pts.Add(ptSeconds);
+            pt = (statements, error ?? pt.Error);
+        }
+
+        var (diffSeconds, ptMedian) = (Median(diffs), pts.Any(double.IsNaN) ? double.NaN : Median(pts));
+        string Runs(List<double> xs) => string.Join(", ", xs.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+        BenchEnvironment.Log($"config diff: {differences} of {drifted} drifted rows, runs {Runs(diffs)} s; pt-table-sync --print runs {Runs(pts)} s, {pt.Statements} statements {pt.Error}");
+        results.Details["configDiff"] = new { drifted, differences, diffSeconds, diffRuns = diffs, ptTableSyncSeconds = ptMedian, ptTableSyncRuns = pts, ptStatements = pt.Statements, ptError = pt.Error };
+        results.Add(new Figure("limits", $"config full diff, 1 % drift ({differences:N0} found of {drifted:N0}; median of {Repeats}, runs {Runs(diffs)} s)", diffSeconds, "s", "≤ ½ pt-table-sync",
+            double.IsNaN(ptMedian) || differences != drifted ? null : diffSeconds <= ptMedian / 2,
+            "two index-ordered digest walks of MariaDB, MD5(content) computed by the server for every row, + contents of the differing keys; the first run also JIT-compiles it"));
+        results.Add(new Figure("limits", $"pt-table-sync --print, same tables ({pt.Statements:N0} statements; median of {Repeats}, runs {Runs(pts)} s)", ptMedian, "s", "–", null,
+            pt.Error ?? "per-chunk checksums, then row compares; each run starts Perl"));
+    }
+
+    private const int Repeats = 3;
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>What a full config run reads before it writes: both digest walks merged, and the differing contents fetched 200 at a time.</summary>
+    private static async Task<(double Seconds, int Differences)> DiffOnceAsync(ConfigRowStore rows, ConfigRowStore targetRows, CancellationToken ct)
+    {
         var clock = Stopwatch.StartNew();
         var differences = 0;
         var batch = new List<ConfigKey>();
@@ -76,14 +110,7 @@ internal static partial class LimitScenarios
         }
 
         await rows.ReadRowsAsync(batch, ct);
-        var diffSeconds = clock.Elapsed.TotalSeconds;
-
-        var (pt, ptStatements, ptError) = await PtTableSyncAsync(env, ct);
-        BenchEnvironment.Log($"config diff: {differences} of {drifted} drifted rows in {diffSeconds:0.00} s; pt-table-sync --print {pt:0.00} s, {ptStatements} statements {ptError}");
-        results.Details["configDiff"] = new { drifted, differences, diffSeconds, ptTableSyncSeconds = pt, ptStatements, ptError };
-        results.Add(new Figure("limits", $"config full diff, 1 % drift ({differences:N0} found of {drifted:N0})", diffSeconds, "s", "≤ ½ pt-table-sync",
-            double.IsNaN(pt) || differences != drifted ? null : diffSeconds <= pt / 2, "two index-ordered digest walks of MariaDB + contents of the differing keys"));
-        results.Add(new Figure("limits", $"pt-table-sync --print, same tables ({ptStatements:N0} statements)", pt, "s", "–", null, ptError ?? "per-chunk checksums, then row compares"));
+        return (clock.Elapsed.TotalSeconds, differences);
     }
 
     private static async Task<(double Seconds, int Statements, string? Error)> PtTableSyncAsync(BenchEnvironment env, CancellationToken ct)
