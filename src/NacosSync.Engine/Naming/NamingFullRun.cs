@@ -109,6 +109,9 @@ internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCh
         run.Failed.UnionWith(failed);
         run.AddsWritten += writes.Count(c => c.Kind == NamingChangeKind.Add && !failed.Contains(c.Instance.Key.Address));
         KeepAlive(task, plan, failed);
+
+        // Saved per namespace, so the rows waiting to be saved (about 0.7 KB of JSON each) never hold the whole task.
+        await NamingRunner.SaveKeptAsync(keeper, tally, cancellationToken);
     }
 
     /// <summary>
