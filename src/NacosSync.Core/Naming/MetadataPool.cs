@@ -14,10 +14,8 @@ internal sealed class MetadataPool
 {
     public const int Capacity = 16_384;
 
-    private ConcurrentDictionary<MetadataContent, IReadOnlyDictionary<string, string>> _maps = new();
-    private ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
-    private int _mapCount;
-    private int _nameCount;
+    private readonly Generation<MetadataContent> _maps = new(EqualityComparer<MetadataContent>.Default);
+    private readonly Generation<string> _names = new(StringComparer.Ordinal);
 
     /// <summary>The pool replicas are built with.</summary>
     public static MetadataPool Shared { get; } = new();
@@ -26,40 +24,39 @@ internal sealed class MetadataPool
     public IReadOnlyDictionary<string, string> Share(IReadOnlyDictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var maps = _maps;
-        var key = new MetadataContent(metadata);
-        if (maps.TryGetValue(key, out var shared))
-        {
-            return shared;
-        }
-
-        // Counted here, not by ConcurrentDictionary.Count (which takes every lock); a race only moves the bound a little.
-        if (Interlocked.Increment(ref _mapCount) > Capacity)
-        {
-            _maps = maps = new ConcurrentDictionary<MetadataContent, IReadOnlyDictionary<string, string>>();
-            Interlocked.Exchange(ref _mapCount, 1);
-        }
-
-        return maps.GetOrAdd(key, metadata);
+        return _maps.Share(new MetadataContent(metadata)).Map;
     }
 
     /// <summary>An equal name (a cluster) handed out before, or this one from now on.</summary>
     public string Share(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var names = _names;
-        if (names.TryGetValue(name, out var shared))
-        {
-            return shared;
-        }
+        return _names.Share(name);
+    }
 
-        if (Interlocked.Increment(ref _nameCount) > Capacity)
-        {
-            _names = names = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-            Interlocked.Exchange(ref _nameCount, 1);
-        }
+    /// <summary>The values handed out, equal ones once; started again empty past <see cref="Capacity"/>.</summary>
+    private sealed class Generation<T>(IEqualityComparer<T> comparer) where T : notnull
+    {
+        private ConcurrentDictionary<T, T> _items = new(comparer);
+        private int _count;
 
-        return names.GetOrAdd(name, name);
+        public T Share(T value)
+        {
+            var items = _items;
+            if (items.TryGetValue(value, out var shared))
+            {
+                return shared;
+            }
+
+            // Counted here, not by ConcurrentDictionary.Count (which takes every lock); a race only moves the bound a little.
+            if (Interlocked.Increment(ref _count) > Capacity)
+            {
+                _items = items = new ConcurrentDictionary<T, T>(comparer);
+                Interlocked.Exchange(ref _count, 1);
+            }
+
+            return items.GetOrAdd(value, value);
+        }
     }
 
     /// <summary>A map compared by content: same keys with the same values, in any order.</summary>
