@@ -71,47 +71,51 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
         var results = new ConfigWriteResult[rows.Count];
         var oneByOne = new List<int>();
         var chunk = new List<int>();
-        long chunkBytes = 0;
-        for (var i = 0; i <= rows.Count; i++)
+        long chunkChars = 0;
+        for (var i = 0; i < rows.Count; i++)
         {
-            var row = i < rows.Count ? rows[i] : null;
-            var fits = row is not null && chunk.Count < InsertChunkRows && chunkBytes + row.Content.Length <= InsertChunkChars;
-            if (!fits && chunk.Count > 0)
-            {
-                if (await TryInsertChunkAsync([.. chunk.Select(c => rows[c])], cancellationToken))
-                {
-                    Interlocked.Increment(ref _chunksWritten);
-                    chunk.ForEach(c => results[c] = new ConfigWriteResult(rows[c].Key, ConfigWriteOutcome.Inserted));
-                }
-                else
-                {
-                    Interlocked.Increment(ref _chunksFellBack);
-                    oneByOne.AddRange(chunk);
-                }
-
-                chunk.Clear();
-                chunkBytes = 0;
-            }
-
-            if (row is null)
-            {
-                break;
-            }
-
+            var row = rows[i];
             if (row.Attributes.EncryptedDataKey.Length > 0 && schema.EncryptedDataKey == EncryptedDataKeyColumn.None || row.Content.Length > InsertChunkChars)
             {
                 oneByOne.Add(i); // refused with its reason, or too large to share a statement
+                continue;
             }
-            else
+
+            if (chunk.Count == InsertChunkRows || chunkChars + row.Content.Length > InsertChunkChars)
             {
-                chunk.Add(i);
-                chunkBytes += row.Content.Length;
+                await FlushAsync();
             }
+
+            chunk.Add(i);
+            chunkChars += row.Content.Length;
         }
 
+        await FlushAsync();
         await Parallel.ForEachAsync(oneByOne, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken },
             async (i, ct) => results[i] = await UpsertAsync(rows[i], ct));
         return results;
+
+        async Task FlushAsync()
+        {
+            if (chunk.Count == 0)
+            {
+                return;
+            }
+
+            if (await TryInsertChunkAsync([.. chunk.Select(c => rows[c])], cancellationToken))
+            {
+                Interlocked.Increment(ref _chunksWritten);
+                chunk.ForEach(c => results[c] = new ConfigWriteResult(rows[c].Key, ConfigWriteOutcome.Inserted));
+            }
+            else
+            {
+                Interlocked.Increment(ref _chunksFellBack);
+                oneByOne.AddRange(chunk);
+            }
+
+            chunk.Clear();
+            chunkChars = 0;
+        }
     }
 
     /// <summary>Chunks written whole by <see cref="InsertAbsentAsync"/>, and chunks it wrote key by key after the database refused them (tests, benchmark).</summary>
@@ -132,7 +136,7 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
     /// <summary>One transaction for the chunk; false (rolled back) when the database refused it, so the keys are written one by one.</summary>
     private async Task<bool> TryInsertChunkAsync(IReadOnlyList<ConfigRow> rows, CancellationToken cancellationToken)
     {
-        rows = [.. rows.Select(r => r with { Attributes = r.Attributes with { Tags = ConfigAttributes.NormalizeTags(r.Attributes.Tags) } })];
+        rows = [.. rows.Select(WithNormalizedTags)];
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         try
@@ -280,7 +284,7 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
 
     private async Task<ConfigWriteOutcome> UpsertCoreAsync(DbConnection connection, DbTransaction transaction, ConfigRow row, CancellationToken cancellationToken)
     {
-        row = row with { Attributes = row.Attributes with { Tags = ConfigAttributes.NormalizeTags(row.Attributes.Tags) } };
+        row = WithNormalizedTags(row);
         var existing = await LockAsync(connection, transaction, row.Key, cancellationToken);
         if (existing is not null && !existing.Exact(row.Key))
         {
@@ -393,6 +397,8 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
             """, new { id, dataId = key.DataId, group = key.Group, tenant = key.Tenant, appName, content, md5, srcUser = SourceUser, op, encryptedDataKey },
             transaction, cancellationToken: cancellationToken));
     }
+
+    private static ConfigRow WithNormalizedTags(ConfigRow row) => row with { Attributes = row.Attributes with { Tags = ConfigAttributes.NormalizeTags(row.Attributes.Tags) } };
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
