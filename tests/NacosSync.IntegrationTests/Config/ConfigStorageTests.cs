@@ -101,11 +101,7 @@ internal sealed class ConfigStorageTests
     public async Task A_row_the_target_cannot_store_is_reported_by_key_and_the_rest_of_the_batch_is_written()
     {
         var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
-        await using (var connection = await database.OpenAsync(CancellationToken.None))
-        {
-            // Nacos ships utf8 (3-byte) tables: a 4-byte character does not fit.
-            await connection.ExecuteAsync("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
-        }
+        await NarrowContentToUtf8Mb3Async(database);
 
         var writer = new ConfigRowWriter(database, schema);
         var results = new List<ConfigWriteResult>();
@@ -163,10 +159,7 @@ internal sealed class ConfigStorageTests
     public async Task A_chunk_the_database_refuses_is_written_key_by_key_so_an_existing_row_is_updated_and_a_bad_one_costs_only_itself()
     {
         var (database, schema) = await CreateAsync(NacosVersionProfile.V2_4);
-        await using (var connection = await database.OpenAsync(CancellationToken.None))
-        {
-            await connection.ExecuteAsync("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
-        }
+        await NarrowContentToUtf8Mb3Async(database);
 
         var writer = new ConfigRowWriter(database, schema);
         await writer.UpsertAsync(Row("b", "written meanwhile by someone else"), CancellationToken.None);
@@ -186,6 +179,13 @@ internal sealed class ConfigStorageTests
             Assert.That(stored[rows[1].Key].Content, Is.EqualTo("from the source"), "and holds the source's content");
             Assert.That(stored.Keys.Select(k => k.DataId).Order(), Is.EqualTo(new[] { "a", "b", "d" }), "nothing else is lost");
         });
+    }
+
+    /// <summary>Nacos ships utf8 (3-byte) tables: a 4-byte character does not fit.</summary>
+    private static async Task NarrowContentToUtf8Mb3Async(SqlDatabase database)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync("SET SESSION sql_mode = 'STRICT_ALL_TABLES'; ALTER TABLE config_info MODIFY content longtext CHARACTER SET utf8mb3 COLLATE utf8mb3_bin NOT NULL");
     }
 
     private static async Task<List<(string DataId, string Group, string Tenant, long Id, string Op, string Content, string Md5, string App)>> HistoryAsync(SqlDatabase database)
