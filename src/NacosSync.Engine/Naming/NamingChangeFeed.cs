@@ -82,11 +82,6 @@ internal sealed partial class NamingChangeFeed(IRunStateStore store, TimeProvide
     /// After a complete full run: the in-scope source services, all watched from now on. Services in
     /// <paramref name="pending"/> (a write failed, or a removal waits in grace) get no baseline and stay dirty since then.
     /// </summary>
-    public Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceSnapshot> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
-        IReadOnlyDictionary<ServiceKey, DateTimeOffset> pending, CancellationToken cancellationToken) =>
-        FullRunCompletedAsync(task, sourceServices.Select(ServiceBaseline.Of), sourceNamespaces, everyNamespace, pending, cancellationToken);
-
-    /// <inheritdoc cref="FullRunCompletedAsync(NamingTask, IEnumerable{ServiceSnapshot}, IReadOnlyList{string}, bool, IReadOnlyDictionary{ServiceKey, DateTimeOffset}, CancellationToken)"/>
     public async Task FullRunCompletedAsync(NamingTask task, IEnumerable<ServiceBaseline> sourceServices, IReadOnlyList<string> sourceNamespaces, bool everyNamespace,
         IReadOnlyDictionary<ServiceKey, DateTimeOffset> pending, CancellationToken cancellationToken)
     {

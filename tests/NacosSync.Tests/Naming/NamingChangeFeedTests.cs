@@ -52,7 +52,7 @@ public sealed class NamingChangeFeedTests
         });
         feed = created;
         using var _ = feed;
-        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        await feed.FullRunCompletedAsync(task, [ServiceBaseline.Of(new ServiceSnapshot(Service(), []))], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
         feed.Pushed("t", "DEFAULT_GROUP", "orders"); // a first change: the service is dirty when the run takes it
 
         pushDuringRead = true;
@@ -71,7 +71,7 @@ public sealed class NamingChangeFeedTests
     {
         var (feed, task, store) = Create(() => Task.CompletedTask);
         using var _ = feed;
-        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        await feed.FullRunCompletedAsync(task, [ServiceBaseline.Of(new ServiceSnapshot(Service(), []))], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
         feed.Pushed("t", "DEFAULT_GROUP", "orders");
 
         await feed.ListAndSubscribeAsync(task, Service(), CancellationToken.None);
@@ -102,7 +102,7 @@ public sealed class NamingChangeFeedTests
         }));
         var wakes = new NacosSync.Engine.Sync.SyncWakes();
         using var feed = new NamingChangeFeed(new InMemoryRunStateStore(clock), clock, NullLogger<NamingChangeFeed>.Instance, wakes: wakes);
-        await feed.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [])], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
+        await feed.FullRunCompletedAsync(task, [ServiceBaseline.Of(new ServiceSnapshot(Service(), []))], ["public"], everyNamespace: false, new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(1)); // the listing is due
         feed.Pushed("t", "DEFAULT_GROUP", "orders");
 
@@ -132,7 +132,7 @@ public sealed class NamingChangeFeedTests
         var (first, task, store) = Create(() => Task.CompletedTask);
         using (first)
         {
-            await first.FullRunCompletedAsync(task, [new ServiceSnapshot(Service(), [Instance("10.0.0.1")])], ["public"], everyNamespace: false,
+            await first.FullRunCompletedAsync(task, [ServiceBaseline.Of(new ServiceSnapshot(Service(), [Instance("10.0.0.1")]))], ["public"], everyNamespace: false,
                 new Dictionary<ServiceKey, DateTimeOffset>(), CancellationToken.None);
         }
 
