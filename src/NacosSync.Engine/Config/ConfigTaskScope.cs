@@ -94,7 +94,7 @@ internal sealed partial class ConfigTaskScopeFactory(IConfigEndpointsProvider en
         var sourcePublic = await PublicTenantAsync(ep.SourceApi, SyncStage.ReadSource, cancellationToken);
         var targetPublic = await PublicTenantAsync(ep.TargetApi, SyncStage.ReadTarget, cancellationToken);
         IConfigTarget target = ep.TargetDatabase is { } tdb && targetSchema is not null
-            ? new DatabaseConfigTarget(new ConfigRowStore(tdb, targetSchema), new ConfigRowWriter(tdb, targetSchema), ep.TargetApi, logger, DeleteThroughApi)
+            ? new DatabaseConfigTarget(new ConfigRowStore(tdb, targetSchema) { Md5 = ConfigDigestMd5.StoredColumn }, new ConfigRowWriter(tdb, targetSchema), ep.TargetApi, logger, DeleteThroughApi)
             : new ApiConfigTarget(ep.TargetApi);
         LogPrepared(logger, taskName, apiMode ? "api" : "database", sourceSchema.Line, targetSchema?.Line ?? "n/a (api)");
         return (new ConfigTaskScope

@@ -15,11 +15,16 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     /// <summary>Rows per digest page. Default 5,000 (a page is a server-side sort of the key columns, so fewer pages cost less).</summary>
     public int PageSize { get; init; } = 5_000;
 
+    /// <summary>Where the digests take their md5 from: <see cref="ConfigDigestMd5.Content"/> (default) or the stored column.</summary>
+    public ConfigDigestMd5 Md5 { get; init; } = ConfigDigestMd5.Content;
+
     public SqlDatabase Database => database;
 
     public ConfigSchema Schema => schema;
 
     private string EncryptedKeyColumn => schema.EncryptedDataKey == EncryptedDataKeyColumn.None ? "''" : "IFNULL(c.encrypted_data_key, '')";
+
+    private string Md5Column => Md5 == ConfigDigestMd5.StoredColumn ? "IF(c.md5 IS NULL OR c.md5 = '', MD5(c.content), c.md5)" : "MD5(c.content)";
 
     private string TagsColumn => schema.HasTagsRelation
         ? "(SELECT GROUP_CONCAT(t.tag_name ORDER BY t.tag_name SEPARATOR ',') FROM config_tags_relation t WHERE t.id = c.id)"
@@ -48,8 +53,9 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     /// <summary>
     /// Streams the digests of every listed tenant in one walk of the unique index <c>(data_id, group_id, tenant_id)</c>,
     /// in its order (<see cref="ConfigKeyComparer"/>): a full diff of many namespaces reads the index once, not once per
-    /// namespace. <paramref name="keep"/> filters in memory. The md5 is computed from the content by the server
-    /// (<c>MD5(content)</c>), so a row edited by hand with a stale md5 column still shows as drift.
+    /// namespace. <paramref name="keep"/> filters in memory. The md5 is the server's <c>MD5(content)</c> or the stored
+    /// column (<see cref="Md5"/>); every digest also carries the server's <c>CRC32(content)</c>, so a row edited by hand
+    /// under a stale md5 column still shows as drift either way.
     /// </summary>
     public IAsyncEnumerable<ConfigDigest> ReadDigestsAsync(IReadOnlyCollection<string> tenants, Func<ConfigKey, bool> keep, CancellationToken cancellationToken) =>
         StreamAsync(tenants, null, [], keep, cancellationToken);
@@ -71,7 +77,7 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
 
         // Pages walk the unique index (data_id, group_id, tenant_id) in its own order, which
         // ConfigKeyComparer reproduces: no sort, and each page starts where the last one ended.
-        // MD5(content) and the tags are computed for the page's rows only.
+        // The content hashes and the tags are computed for the page's rows only.
         var filter = new StringBuilder("IFNULL(c.tenant_id, '') IN @tenants AND c.group_id IS NOT NULL");
         if (group is not null)
         {
@@ -87,7 +93,7 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
         const string After = " AND c.data_id >= @lastDataId AND (c.data_id > @lastDataId OR c.group_id > @lastGroup"
             + " OR (c.group_id = @lastGroup AND IFNULL(c.tenant_id, '') > @lastTenant))";
         string Page(string where) => $"""
-            SELECT IFNULL(c.tenant_id, '') AS Tenant, c.group_id AS GroupId, c.data_id AS DataId, MD5(c.content) AS Md5, IFNULL(c.type, '') AS Type,
+            SELECT IFNULL(c.tenant_id, '') AS Tenant, c.group_id AS GroupId, c.data_id AS DataId, {Md5Column} AS Md5, CRC32(c.content) AS Crc, IFNULL(c.type, '') AS Type,
               IFNULL(c.app_name, '') AS AppName, IFNULL(c.c_desc, '') AS Description, {EncryptedKeyColumn} AS EncryptedDataKey,
               {TagsColumn} AS Tags
             FROM config_info c
@@ -120,7 +126,7 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
                     if (keep(key))
                     {
                         yield return new ConfigDigest(key, row.Md5,
-                            new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey));
+                            new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey), row.Crc);
                     }
                 }
 
@@ -216,6 +222,8 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
         public string DataId { get; set; } = "";
 
         public string Md5 { get; set; } = "";
+
+        public long Crc { get; set; }
 
         public string Type { get; set; } = "";
 

@@ -238,6 +238,57 @@ internal sealed class ConfigStorageTests
         });
     }
 
+    [TestCase(NacosVersionProfile.V1_4)]
+    [TestCase(NacosVersionProfile.V3_0)]
+    public async Task A_target_read_by_its_stored_md5_still_differs_wherever_its_content_does(NacosVersionProfile profile)
+    {
+        var (source, schema) = await CreateAsync(profile);
+        var (target, _) = await CreateAsync(profile);
+        string[] ids = ["same", "content-edited", "md5-stale", "md5-empty", "md5-null", "tags-differ"];
+        foreach (var id in ids)
+        {
+            await new ConfigRowWriter(source, schema).UpsertAsync(Row(id, $"{id}: 1\n中文 😀", tags: "a"), CancellationToken.None);
+            await new ConfigRowWriter(target, schema).UpsertAsync(Row(id, $"{id}: 1\n中文 😀", tags: id == "tags-differ" ? "b" : "a"), CancellationToken.None);
+        }
+
+        // Edits by hand, as an operator (or a replication tool) makes them: content under its old md5, an md5 of
+        // nothing over the right content, an md5 column left empty or NULL (1.4's column is nullable).
+        await using (var connection = await target.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("UPDATE config_info SET content = 'content-edited: 2' WHERE data_id = 'content-edited'");
+            await connection.ExecuteAsync("UPDATE config_info SET md5 = MD5('something else') WHERE data_id = 'md5-stale'");
+            await connection.ExecuteAsync("UPDATE config_info SET md5 = '' WHERE data_id = 'md5-empty'");
+            await connection.ExecuteAsync(profile == NacosVersionProfile.V1_4
+                ? "UPDATE config_info SET md5 = NULL WHERE data_id = 'md5-null'"
+                : "UPDATE config_info SET md5 = '' WHERE data_id = 'md5-null'");
+        }
+
+        var sourceRows = new ConfigRowStore(source, schema) { PageSize = 2 };
+        var targetRows = new ConfigRowStore(target, schema) { Md5 = ConfigDigestMd5.StoredColumn, PageSize = 2 };
+        var differences = new List<ConfigDifference>();
+        await foreach (var d in ConfigDiff.DiffAsync(sourceRows.ReadDigestsAsync([""], _ => true, CancellationToken.None),
+            targetRows.ReadDigestsAsync([""], _ => true, CancellationToken.None), CancellationToken.None))
+        {
+            differences.Add(d);
+        }
+
+        var targetDigests = new List<ConfigDigest>();
+        await foreach (var d in targetRows.ReadDigestsAsync([""], _ => true, CancellationToken.None))
+        {
+            targetDigests.Add(d);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(differences.Select(d => (d.Key.DataId, d.Kind)).Order(),
+                Is.EqualTo(new[] { ("content-edited", ConfigChangeKind.Update), ("md5-stale", ConfigChangeKind.Update), ("tags-differ", ConfigChangeKind.Update) }.Order()),
+                "the content edited under its old md5 differs by CRC32(content); the stale md5 by its md5; an empty md5 is computed");
+            Assert.That(targetDigests.Single(d => d.Key.DataId == "md5-null").Md5, Is.EqualTo(ConfigMd5.Of("md5-null: 1\n中文 😀")), "an empty md5 column is MD5(content)");
+            Assert.That(targetDigests.Single(d => d.Key.DataId == "same").Md5, Is.EqualTo(ConfigMd5.Of("same: 1\n中文 😀")), "the stored column is what was written");
+            Assert.That(targetDigests.Select(d => d.ContentCrc), Has.All.Not.Null, "every walked digest carries the content's CRC32");
+        });
+    }
+
     [Test]
     public async Task The_history_feed_returns_changes_after_a_nid_and_the_overlap_window()
     {

@@ -28,6 +28,17 @@ internal sealed class ConfigDiffTests
         return result;
     }
 
+    [TestCase(1L, 1L, true)]
+    [TestCase(1L, 2L, false)]
+    [TestCase(null, 2L, true)]
+    [TestCase(1L, null, true)]
+    public void Content_checksums_are_compared_only_where_both_digests_carry_one(long? source, long? target, bool same)
+    {
+        // A digest hashed in process (no CRC) against one from a digest walk: the md5 alone decides.
+        var key = new ConfigKey("", "G", "a");
+        Assert.That(new ConfigDigest(key, "m", ConfigAttributes.Empty, source).SameAs(new ConfigDigest(key, "M", ConfigAttributes.Empty, target)), Is.EqualTo(same));
+    }
+
     [Test]
     public async Task Rows_only_in_the_source_are_added_rows_only_in_the_target_are_removal_candidates_and_changed_rows_are_updated()
     {
