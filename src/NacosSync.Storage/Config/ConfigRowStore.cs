@@ -15,6 +15,9 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     /// <summary>Rows per digest page. Default 5,000 (a page is a server-side sort of the key columns, so fewer pages cost less).</summary>
     public int PageSize { get; init; } = 5_000;
 
+    /// <summary>Digest pages read at once ahead of the caller. Default 2 (the server hashes every row's content; one read at a time used one core).</summary>
+    public int PagesInFlight { get; init; } = 2;
+
     /// <summary>Where the digests take their md5 from: <see cref="ConfigDigestMd5.Content"/> (default) or the stored column.</summary>
     public ConfigDigestMd5 Md5 { get; init; } = ConfigDigestMd5.Content;
 
@@ -92,6 +95,10 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
         const string Order = " ORDER BY c.data_id, c.group_id, c.tenant_id";
         const string After = " AND c.data_id >= @lastDataId AND (c.data_id > @lastDataId OR c.group_id > @lastGroup"
             + " OR (c.group_id = @lastGroup AND IFNULL(c.tenant_id, '') > @lastTenant))";
+        const string UpTo = " AND c.data_id <= @endDataId AND (c.data_id < @endDataId OR c.group_id < @endGroup"
+            + " OR (c.group_id = @endGroup AND IFNULL(c.tenant_id, '') <= @endTenant))";
+        // The derived table's LIMIT keeps the optimizer from merging it (a bounded page passes the largest one): the
+        // key range is then read from the covering index alone, and only its rows are hashed.
         string Page(string where) => $"""
             SELECT IFNULL(c.tenant_id, '') AS Tenant, c.group_id AS GroupId, c.data_id AS DataId, {Md5Column} AS Md5, CRC32(c.content) AS Crc, IFNULL(c.type, '') AS Type,
               IFNULL(c.app_name, '') AS AppName, IFNULL(c.c_desc, '') AS Description, {EncryptedKeyColumn} AS EncryptedDataKey,
@@ -100,26 +107,64 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
             JOIN (SELECT c.id FROM config_info c WHERE {where}{Order} LIMIT @limit) k ON k.id = c.id
             {Order}
             """;
-        var firstPage = Page(filter.ToString());
-        var nextPage = Page(filter + After);
-        async Task<List<DigestRow>> ReadPageAsync(string sql, DigestRow? last)
+        string Boundary(string where) => $"SELECT IFNULL(c.tenant_id, '') AS Tenant, c.group_id AS GroupId, c.data_id AS DataId FROM config_info c WHERE {where}{Order} LIMIT 1 OFFSET @offset";
+        var f = filter.ToString();
+        string[] pages = [Page(f), Page(f + After), Page(f + UpTo), Page(f + After + UpTo)];
+        string[] boundaries = [Boundary(f), Boundary(f + After)];
+        object Parameters(PageKey? after, PageKey? upTo) => new
+        {
+            tenants, group, excludedGroups, lastTenant = after?.Tenant, lastGroup = after?.GroupId, lastDataId = after?.DataId,
+            endTenant = upTo?.Tenant, endGroup = upTo?.GroupId, endDataId = upTo?.DataId, limit = upTo is null ? PageSize : long.MaxValue, offset = PageSize - 1,
+        };
+
+        // The last key of the page that starts after `after`, read from the covering index alone (no row is
+        // touched); null when fewer than a page of rows are left.
+        async Task<PageKey?> ReadBoundaryAsync(PageKey? after)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            return await connection.QuerySingleOrDefaultAsync<PageKey>(new CommandDefinition(boundaries[after is null ? 0 : 1], Parameters(after, null),
+                cancellationToken: cancellationToken));
+        }
+
+        // The rows after `after` up to `upTo` (inclusive), or a page of them when the walk has no boundary ahead.
+        async Task<List<DigestRow>> ReadPageAsync(PageKey? after, PageKey? upTo)
         {
             await using var connection = await database.OpenAsync(cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition("SET SESSION group_concat_max_len = 1048576", cancellationToken: cancellationToken));
-            return [.. await connection.QueryAsync<DigestRow>(new CommandDefinition(sql,
-                new { tenants, group, excludedGroups, lastTenant = last?.Tenant, lastGroup = last?.GroupId, lastDataId = last?.DataId, limit = PageSize },
-                cancellationToken: cancellationToken))];
+            var sql = pages[(after is null ? 0 : 1) + (upTo is null ? 0 : 2)];
+            return [.. await connection.QueryAsync<DigestRow>(new CommandDefinition(sql, Parameters(after, upTo), cancellationToken: cancellationToken))];
         }
 
-        // One page is read ahead while the caller consumes the current one: each page costs a sort of
-        // the key columns on the server, and the two sides of the diff then overlap their waits.
-        var pending = ReadPageAsync(firstPage, null);
+        // Pages are bounded by keys found ahead of them, so PagesInFlight of them are read at once while the caller
+        // consumes the current one, and yielded in key order: hashing every row's content is the server's work, and
+        // one page at a time left it on one core while the other waited.
+        var inFlight = new Queue<(Task<List<DigestRow>> Rows, bool Bounded)>();
+        var next = (PageKey?)null;
+        var more = true;
         try
         {
             while (true)
             {
+                while (more && inFlight.Count < Math.Max(1, PagesInFlight))
+                {
+                    var upTo = await ReadBoundaryAsync(next);
+                    inFlight.Enqueue((ReadPageAsync(next, upTo), upTo is not null));
+                    (next, more) = (upTo, upTo is not null);
+                }
+
+                if (inFlight.Count == 0)
+                {
+                    yield break;
+                }
+
+                var (pending, bounded) = inFlight.Dequeue();
                 var page = await pending;
-                pending = page.Count < PageSize ? null! : ReadPageAsync(nextPage, page[^1]);
+                if (!bounded && page.Count >= PageSize)
+                {
+                    // Rows were added behind the last boundary since it was read: walk on from the page's last key.
+                    (next, more) = (new PageKey { Tenant = page[^1].Tenant, GroupId = page[^1].GroupId, DataId = page[^1].DataId }, true);
+                }
+
                 foreach (var row in page)
                 {
                     var key = new ConfigKey(row.Tenant, row.GroupId, row.DataId);
@@ -129,21 +174,16 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
                             new ConfigAttributes(row.Type, row.AppName, row.Description, ConfigAttributes.NormalizeTags(row.Tags), row.EncryptedDataKey), row.Crc);
                     }
                 }
-
-                if (pending is null)
-                {
-                    yield break;
-                }
             }
         }
         finally
         {
-            if (pending is not null)
+            // The caller stopped early: let the reads ahead finish (or fail) quietly.
+            while (inFlight.TryDequeue(out var ahead))
             {
-                // The caller stopped early: let the read-ahead finish (or fail) quietly.
                 try
                 {
-                    await pending;
+                    await ahead.Rows;
                 }
                 catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException)
                 {
@@ -211,6 +251,15 @@ public sealed class ConfigRowStore(SqlDatabase database, ConfigSchema schema)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition("SELECT NOW()", cancellationToken: cancellationToken));
+    }
+
+    private sealed class PageKey
+    {
+        public string Tenant { get; set; } = "";
+
+        public string GroupId { get; set; } = "";
+
+        public string DataId { get; set; } = "";
     }
 
     private sealed class DigestRow

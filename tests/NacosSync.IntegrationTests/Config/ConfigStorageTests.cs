@@ -228,6 +228,24 @@ internal sealed class ConfigStorageTests
         }
 
         var expected = dataIds.Select((d, i) => new ConfigKey("", i % 2 == 0 ? "G2" : "G1", d)).Order(ConfigKeyComparer.Instance).ToList();
+
+        // Pages bounded by keys read ahead: a count that is a multiple of the page (an empty last page), one over,
+        // a page larger than the table, one, two and three pages in flight; the same keys in the same order each time.
+        var walks = new List<(int PageSize, int InFlight, List<ConfigKey> Keys)>();
+        foreach (var (pageSize, inFlight) in new[] { (3, 1), (3, 3), (4, 2), (5, 2), (11, 2), (12, 2), (13, 2), (1, 2) })
+        {
+            var walk = new ConfigRowStore(database, schema) { PageSize = pageSize, PagesInFlight = inFlight };
+            var keys = new List<ConfigKey>();
+            await foreach (var d in walk.ReadDigestsAsync([""], _ => true, CancellationToken.None))
+            {
+                keys.Add(d.Key);
+            }
+
+            walks.Add((pageSize, inFlight, keys));
+        }
+
+        Assert.That(walks.Where(w => !w.Keys.SequenceEqual(expected)).Select(w => $"page {w.PageSize}, {w.InFlight} in flight: {string.Join(" ", w.Keys.Select(k => k.DataId))}"),
+            Is.Empty, "every page size and read-ahead walks every key once, in the comparer's order");
         var rows = await store.ReadRowsAsync([new ConfigKey("", "G2", "b"), new ConfigKey("", "G1", "a")], CancellationToken.None);
         Assert.Multiple(() =>
         {
