@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NacosSync.Bench.Micro;
 using NacosSync.Bench.Measure;
 using NacosSync.Bench.Report;
@@ -22,6 +23,17 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+
+// A run stopped by kill (SIGTERM) or a closed terminal (SIGHUP) ends as Ctrl-C does: its daemon, sandboxes and MariaDB
+// are stopped and its temp directory removed, instead of left running.
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cancel.Cancel();
+}
+
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 var ct = cancel.Token;
 var selected = arguments.Scenarios.ToHashSet(StringComparer.Ordinal);
 var results = new BenchResults
