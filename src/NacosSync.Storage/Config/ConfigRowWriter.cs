@@ -292,8 +292,11 @@ public sealed class ConfigRowWriter(SqlDatabase database, ConfigSchema schema)
             return ConfigWriteOutcome.Failed;
         }
 
+        // Unchanged only with its md5 column right too: a full diff reads the target's stored md5, so a stale one over
+        // the same content is rewritten here once rather than found again by every diff.
         if (existing is not null
             && ConfigMd5.Of(existing.Content ?? "") == row.Md5
+            && string.Equals(existing.Md5, row.Md5, StringComparison.OrdinalIgnoreCase)
             && existing.Attributes(schema) == row.Attributes)
         {
             return ConfigWriteOutcome.Unchanged;

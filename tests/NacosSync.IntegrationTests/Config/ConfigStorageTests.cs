@@ -305,6 +305,27 @@ internal sealed class ConfigStorageTests
             Assert.That(targetDigests.Single(d => d.Key.DataId == "same").Md5, Is.EqualTo(ConfigMd5.Of("same: 1\n中文 😀")), "the stored column is what was written");
             Assert.That(targetDigests.Select(d => d.ContentCrc), Has.All.Not.Null, "every walked digest carries the content's CRC32");
         });
+
+        // Writing the source's rows over the differing ones repairs them: the stale md5 is rewritten, not left to be found again.
+        var sourceRowsByKey = await sourceRows.ReadRowsAsync([.. differences.Select(d => d.Key)], CancellationToken.None);
+        var outcomes = new List<ConfigWriteOutcome>();
+        foreach (var row in sourceRowsByKey.Values)
+        {
+            outcomes.Add((await new ConfigRowWriter(target, schema).UpsertAsync(row, CancellationToken.None)).Outcome);
+        }
+
+        var again = 0;
+        await foreach (var _ in ConfigDiff.DiffAsync(sourceRows.ReadDigestsAsync([""], _ => true, CancellationToken.None),
+            targetRows.ReadDigestsAsync([""], _ => true, CancellationToken.None), CancellationToken.None))
+        {
+            again++;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes, Has.All.EqualTo(ConfigWriteOutcome.Updated), "each differing row, the stale md5 over the same content included, is written");
+            Assert.That(again, Is.Zero, "the next diff finds nothing");
+        });
     }
 
     [Test]
