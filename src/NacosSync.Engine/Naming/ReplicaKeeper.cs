@@ -110,7 +110,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
 
         if (changed)
         {
-            _unsaved.Kept(id, ReplicaRow.From(targetCluster, replica, _timeProvider.GetUtcNow()));
+            _unsaved.Kept(id, targetCluster, replica, _timeProvider.GetUtcNow());
         }
 
         if (_holding.HoldsOnConnection(task))

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using NacosSync.Core.Naming;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 
@@ -6,24 +7,35 @@ namespace NacosSync.Engine.Naming;
 
 /// <summary>
 /// The changes of the kept replica set not yet written to the run-state store (<see cref="StateScope.Replica"/>): a row
-/// per replica kept or changed, a delete per replica dropped. Saved in one write per task; a change made while a save
-/// is under way stays for the next one (a row is removed from here only if it is still the one that was written).
+/// per replica kept or changed, a delete per replica dropped. A change made while a save is under way stays for the
+/// next one (a change is removed from here only if it is still the one that was written).
+/// A kept replica waits as the replica itself (which the kept set holds anyway), not as its row: rows are serialized
+/// <see cref="ChunkSize"/> at a time as they are written, so a full run's 20,000 waiting rows per namespace (about
+/// 1.4 KB of JSON text each) never live long enough together to be promoted and left as old-generation garbage.
 /// </summary>
 internal sealed class UnsavedReplicaChanges(IRunStateStore store) : IDisposable
 {
-    private readonly ConcurrentDictionary<ReplicaId, StateEntry?> _changes = new();
+    private readonly ConcurrentDictionary<ReplicaId, Change> _changes = new();
     private readonly SemaphoreSlim _saveLock = new(1, 1);
+
+    /// <summary>Changes written per store write (its own transaction); default 2,000.</summary>
+    public int ChunkSize { get; init; } = 2_000;
 
     /// <summary>Whether a change of the replica waits to be saved (the store cannot know it yet).</summary>
     public bool Contains(ReplicaId id) => _changes.ContainsKey(id);
 
-    public void Kept(ReplicaId id, StateEntry row) => _changes[id] = row;
+    /// <summary>Records that <paramref name="replica"/> is kept in <paramref name="targetCluster"/> as of <paramref name="at"/>.</summary>
+    public void Kept(ReplicaId id, string targetCluster, NamingInstance replica, DateTimeOffset at) => _changes[id] = new Change(targetCluster, replica, at);
 
-    public void Dropped(ReplicaId id) => _changes[id] = null;
+    public void Dropped(ReplicaId id) => _changes[id] = Change.Dropped;
 
     /// <summary>Forgets a change the caller writes itself.</summary>
     public void Discard(ReplicaId id) => _changes.TryRemove(id, out _);
 
+    /// <summary>
+    /// Writes the changes waiting now, a task at a time and <see cref="ChunkSize"/> per write. A failed write leaves its
+    /// chunk and the ones after it waiting (the chunks before it are saved and gone from here).
+    /// </summary>
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
         if (_changes.IsEmpty)
@@ -37,12 +49,27 @@ internal sealed class UnsavedReplicaChanges(IRunStateStore store) : IDisposable
             var batch = _changes.ToArray();
             foreach (var byTask in batch.GroupBy(b => b.Key.Task, StringComparer.Ordinal))
             {
-                var upserts = byTask.Where(b => b.Value is not null).Select(b => b.Value!).ToList();
-                var deletes = byTask.Where(b => b.Value is null).Select(b => b.Key.Address.Id).ToList();
-                await store.WriteEntriesAsync(new StateKey(byTask.Key, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
-                foreach (var (id, row) in byTask)
+                foreach (var chunk in byTask.Chunk(Math.Max(1, ChunkSize)))
                 {
-                    _changes.TryRemove(new KeyValuePair<ReplicaId, StateEntry?>(id, row));
+                    var upserts = new List<StateEntry>(chunk.Length);
+                    var deletes = new List<string>();
+                    foreach (var (id, change) in chunk)
+                    {
+                        if (change.Replica is { } replica)
+                        {
+                            upserts.Add(ReplicaRow.From(change.TargetCluster, replica, change.At));
+                        }
+                        else
+                        {
+                            deletes.Add(id.Address.Id);
+                        }
+                    }
+
+                    await store.WriteEntriesAsync(new StateKey(byTask.Key, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
+                    foreach (var change in chunk)
+                    {
+                        _changes.TryRemove(change);
+                    }
                 }
             }
         }
@@ -53,4 +80,17 @@ internal sealed class UnsavedReplicaChanges(IRunStateStore store) : IDisposable
     }
 
     public void Dispose() => _saveLock.Dispose();
+
+    /// <summary>One waiting change, compared by reference: a replica kept again while a save runs is a new change.</summary>
+    private sealed class Change(string targetCluster, NamingInstance? replica, DateTimeOffset at)
+    {
+        public static readonly Change Dropped = new("", null, default);
+
+        public string TargetCluster { get; } = targetCluster;
+
+        /// <summary>The replica kept, or null for a drop.</summary>
+        public NamingInstance? Replica { get; } = replica;
+
+        public DateTimeOffset At { get; } = at;
+    }
 }
