@@ -110,7 +110,7 @@ internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCh
         run.AddsWritten += writes.Count(c => c.Kind == NamingChangeKind.Add && !failed.Contains(c.Instance.Key.Address));
         KeepAlive(task, plan, failed);
 
-        // Saved per namespace, so the rows waiting to be saved (about 0.7 KB of JSON each) never hold the whole task.
+        // Saved per namespace, so the changes waiting to be saved never hold the whole task (rows are serialized as written, 2,000 at a time).
         await NamingRunner.SaveKeptAsync(keeper, tally, cancellationToken);
     }
 
