@@ -13,6 +13,7 @@ using NacosSync.Core.Sync;
 using NacosSync.Engine.Clusters;
 using NacosSync.Engine.Naming;
 using NacosSync.Engine.Telemetry;
+using NacosSync.Tests.Infrastructure;
 using static NacosSync.Tests.Naming.NamingTestData;
 
 namespace NacosSync.Tests.Naming;
@@ -214,7 +215,7 @@ public sealed class ReplicaKeeperTests
     }
 
     /// <summary>Counts whole-scope reads and single-row lookups.</summary>
-    private sealed class CountingStore(IRunStateStore inner) : IRunStateStore
+    private sealed class CountingStore(IRunStateStore inner) : DelegatingRunStateStore(inner)
     {
         private int _loads;
         private int _lookups;
@@ -223,28 +224,17 @@ public sealed class ReplicaKeeperTests
 
         public int Lookups => Volatile.Read(ref _lookups);
 
-        public Task<Checkpoint?> LoadCheckpointAsync(StateKey key, CancellationToken cancellationToken) => inner.LoadCheckpointAsync(key, cancellationToken);
-
-        public Task<Checkpoint> SaveCheckpointAsync(StateKey key, string? position, bool fullSyncCompleted, long expectedVersion, CancellationToken cancellationToken) =>
-            inner.SaveCheckpointAsync(key, position, fullSyncCompleted, expectedVersion, cancellationToken);
-
-        public Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken)
+        public override Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _loads);
-            return inner.LoadEntriesAsync(key, scope, cancellationToken);
+            return base.LoadEntriesAsync(key, scope, cancellationToken);
         }
 
-        public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken)
+        public override Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _lookups);
-            return inner.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
+            return base.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
         }
-
-        public Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken) =>
-            inner.WriteEntriesAsync(key, scope, upserts, deletes, cancellationToken);
-
-        public Task<int> DeleteEntriesBeforeAsync(StateKey key, StateScope scope, DateTimeOffset before, CancellationToken cancellationToken) =>
-            inner.DeleteEntriesBeforeAsync(key, scope, before, cancellationToken);
     }
 
     [Test]

@@ -2,6 +2,7 @@ using NacosSync.Core.Naming;
 using NacosSync.Core.State;
 using NacosSync.Core.Sync;
 using NacosSync.Engine.Naming;
+using NacosSync.Tests.Infrastructure;
 using static NacosSync.Tests.Naming.NamingTestData;
 
 namespace NacosSync.Tests.Naming;
@@ -84,7 +85,7 @@ public sealed class UnsavedReplicaChangesTests
     }
 
     /// <summary>Records each write's size; fails the n-th write (1-based) or runs a hook inside it.</summary>
-    private sealed class ScriptedStore(IRunStateStore inner) : IRunStateStore
+    private sealed class ScriptedStore(IRunStateStore inner) : DelegatingRunStateStore(inner)
     {
         public int FailWrite { get; set; }
 
@@ -92,18 +93,8 @@ public sealed class UnsavedReplicaChangesTests
 
         public List<(int Upserts, int Deletes)> Writes { get; } = [];
 
-        public Task<Checkpoint?> LoadCheckpointAsync(StateKey key, CancellationToken cancellationToken) => inner.LoadCheckpointAsync(key, cancellationToken);
-
-        public Task<Checkpoint> SaveCheckpointAsync(StateKey key, string? position, bool fullSyncCompleted, long expectedVersion, CancellationToken cancellationToken) =>
-            inner.SaveCheckpointAsync(key, position, fullSyncCompleted, expectedVersion, cancellationToken);
-
-        public Task<IReadOnlyList<StateEntry>> LoadEntriesAsync(StateKey key, StateScope scope, CancellationToken cancellationToken) =>
-            inner.LoadEntriesAsync(key, scope, cancellationToken);
-
-        public Task<bool> ContainsEntryAsync(StateKey key, StateScope scope, string entryKey, CancellationToken cancellationToken) =>
-            inner.ContainsEntryAsync(key, scope, entryKey, cancellationToken);
-
-        public Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes, CancellationToken cancellationToken)
+        public override Task WriteEntriesAsync(StateKey key, StateScope scope, IReadOnlyCollection<StateEntry> upserts, IReadOnlyCollection<string> deletes,
+            CancellationToken cancellationToken)
         {
             Writes.Add((upserts.Count, deletes.Count));
             if (Writes.Count == FailWrite)
@@ -112,10 +103,7 @@ public sealed class UnsavedReplicaChangesTests
             }
 
             DuringWrite?.Invoke();
-            return inner.WriteEntriesAsync(key, scope, upserts, deletes, cancellationToken);
+            return base.WriteEntriesAsync(key, scope, upserts, deletes, cancellationToken);
         }
-
-        public Task<int> DeleteEntriesBeforeAsync(StateKey key, StateScope scope, DateTimeOffset before, CancellationToken cancellationToken) =>
-            inner.DeleteEntriesBeforeAsync(key, scope, before, cancellationToken);
     }
 }
