@@ -42,6 +42,24 @@ public sealed class BenchArgumentsTests
         }));
     }
 
+    [Test]
+    public void One_kind_may_be_switched_off_for_the_initial_copy_and_the_limits()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "L", "--scenario", "initial,limits", "--set", "Tasks:bench:Config:Enabled=False"]);
+        Assert.That((a.Naming, a.Config), Is.EqualTo((true, false)));
+        var b = BenchArguments.Parse(["run", "--workload", "L", "--scenario", "initial", "--set", "tasks:bench:naming:enabled=false", "--set", "Tasks:bench:Naming:Enabled=true"]);
+        Assert.That((b.Naming, b.Config), Is.EqualTo((true, true)), "the last override wins, keys case-insensitive, as in the daemon's configuration");
+    }
+
+    [Test]
+    public void Scenarios_that_need_both_kinds_are_refused_by_name_when_one_is_off()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => BenchArguments.Parse(["run", "--workload", "L", "--set", "Tasks:bench:Config:Enabled=false"]));
+        Assert.That(ex!.Message, Does.Contain("Tasks:bench:Config:Enabled=false").And.Contain("nochange, steady, rest, burst").And.Contain("--scenario initial,limits"));
+        Assert.That(() => BenchArguments.Parse(["run", "--workload", "S", "--scenario", "initial", "--set", "Tasks:bench:Config:Enabled=false", "--set", "Tasks:bench:Naming:Enabled=false"]),
+            Throws.ArgumentException.With.Message.Contain("nothing would be synced"));
+    }
+
     [TestCase(new[] { "run" }, "--workload is required")]
     [TestCase(new[] { "bench" }, "usage")]
     [TestCase(new[] { "run", "--workload", "M" }, "--workload 'M'")]

@@ -18,6 +18,17 @@ internal sealed record BenchArguments(
 {
     public static readonly IReadOnlyList<string> AllScenarios = ["initial", "nochange", "steady", "rest", "burst", "limits"];
 
+    /// <summary>The scenarios that measure one kind alone; the others change, or time, both kinds.</summary>
+    public static readonly IReadOnlyList<string> OneKindScenarios = ["initial", "limits"];
+
+    private static readonly string[] Kinds = ["Naming", "Config"];
+
+    /// <summary>Whether the daemon syncs naming: false when <c>--set Tasks:bench:Naming:Enabled=false</c>.</summary>
+    public bool Naming => KindEnabled(Overrides, "Naming");
+
+    /// <summary>Whether the daemon syncs configs: false when <c>--set Tasks:bench:Config:Enabled=false</c>.</summary>
+    public bool Config => KindEnabled(Overrides, "Config");
+
     public static BenchArguments Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -82,6 +93,18 @@ internal sealed record BenchArguments(
             throw new ArgumentException("--workload is required (S or L)");
         }
 
+        var disabled = Kinds.Where(k => !KindEnabled(overrides, k)).ToList();
+        if (disabled.Count == 2)
+        {
+            throw new ArgumentException($"--set Tasks:{DaemonSettings.Task}:Naming:Enabled=false and Tasks:{DaemonSettings.Task}:Config:Enabled=false: nothing would be synced");
+        }
+
+        if (disabled.Count == 1 && scenarios.Where(n => !OneKindScenarios.Contains(n)).ToList() is { Count: > 0 } both)
+        {
+            throw new ArgumentException($"--set Tasks:{DaemonSettings.Task}:{disabled[0]}:Enabled=false: scenario(s) {string.Join(", ", both)} need both kinds; "
+                + $"with one kind run --scenario {string.Join(',', OneKindScenarios)} (or initial)");
+        }
+
         return new BenchArguments(workload, scenarios,
             outDirectory ?? Path.Combine("bench", "results", $"{workload.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}"),
             source, target,
@@ -103,6 +126,11 @@ internal sealed record BenchArguments(
 
         return new(key, text[(eq + 1)..]);
     }
+
+    /// <summary>The last <c>Tasks:bench:KIND:Enabled</c> override wins, as in the daemon's configuration; absent means enabled.</summary>
+    private static bool KindEnabled(IEnumerable<KeyValuePair<string, string>> overrides, string kind) =>
+        overrides.LastOrDefault(o => string.Equals(o.Key, $"Tasks:{DaemonSettings.Task}:{kind}:Enabled", StringComparison.OrdinalIgnoreCase)) is not { Key: not null } o
+        || !bool.TryParse(o.Value, out var enabled) || enabled;
 
     private static TimeSpan Seconds(string flag, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
