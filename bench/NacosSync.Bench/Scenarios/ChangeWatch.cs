@@ -96,7 +96,8 @@ internal sealed class ChangeWatch(SandboxApi target)
 
     private async Task InstancesAsync(CancellationToken ct)
     {
-        var chosen = _services.OrderBy(s => s.Value.LastPolled).Take(ServicesPerTick).ToList();
+        // ConcurrentDictionary's own ToArray takes a consistent copy; LINQ's would copy into an array sized before writers added to it.
+        var chosen = _services.ToArray().OrderBy(s => s.Value.LastPolled).Take(ServicesPerTick).ToList();
         await Parallel.ForEachAsync(chosen, ct, async (entry, token) =>
         {
             var polledAt = Now;
