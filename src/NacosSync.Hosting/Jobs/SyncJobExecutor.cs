@@ -11,14 +11,19 @@ namespace NacosSync.Hosting.Jobs;
 /// kind (a full run waits for a running incremental one; an incremental run is skipped while a
 /// full one runs, and until a full one has run since this replica took the task: <see cref="ReconciliationGate"/>), records metrics, logs the outcome, and keeps the last result for the admin API.
 /// Full runs of this process go one at a time, whatever their task and kind, and a large one (<see cref="CompactAfterReading"/>
-/// objects read) ends with a compacting collection that hands the run's garbage back to the system: each reads whole clusters (or whole config tables), so one at a time
-/// bounds the process's memory by its largest run rather than their sum. Incremental runs never wait for that turn, and a
+/// objects read) ends with a compacting collection that hands the run's garbage back to the system: each reads whole
+/// clusters (or whole config tables), so one at a time bounds the process's memory by its largest run rather than their sum. Incremental runs never wait for that turn, and a
 /// full run waiting for it does not hold its kind's gate, so that kind's incremental runs go on meanwhile. Run durations
 /// (and the metrics) count from the run's start, not from the wait.
 /// This is the loop boundary: a runner's unexpected exception is caught, logged and reported here.
 /// </summary>
-internal sealed partial class SyncJobExecutor : IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "The semaphores hold no OS handle (AvailableWaitHandle is never read); disposing them at shutdown, under a run still finishing, would make its Release throw")]
+internal sealed partial class SyncJobExecutor
 {
+    /// <summary>A full run that read at least this many objects ends with a compacting collection; smaller ones leave the GC to itself.</summary>
+    internal const long CompactAfterReading = 10_000;
+
     private readonly Dictionary<SyncKind, ISyncRunner> _runners;
     private readonly SyncRunMetrics _metrics;
     private readonly TimeProvider _timeProvider;
@@ -26,9 +31,6 @@ internal sealed partial class SyncJobExecutor : IDisposable
     private readonly ReconciliationGate _reconciliation;
     private readonly ConcurrentDictionary<(string, SyncKind), SemaphoreSlim> _gates = new();
     private readonly SemaphoreSlim _fullRunTurn = new(1, 1);
-
-    /// <summary>A full run that read at least this many objects ends with a compacting collection; smaller ones leave the GC to itself.</summary>
-    internal const long CompactAfterReading = 10_000;
     private readonly ConcurrentDictionary<(string, SyncKind, SyncMode), SyncRunResult> _lastResults = new();
 
     public SyncJobExecutor(IEnumerable<ISyncRunner> runners, SyncRunMetrics metrics, TimeProvider timeProvider, ILogger<SyncJobExecutor> logger,
@@ -42,15 +44,6 @@ internal sealed partial class SyncJobExecutor : IDisposable
     }
 
     public bool HasRunner(SyncKind kind) => _runners.ContainsKey(kind);
-
-    public void Dispose()
-    {
-        _fullRunTurn.Dispose();
-        foreach (var gate in _gates.Values)
-        {
-            gate.Dispose();
-        }
-    }
 
     public SyncRunResult? LastResult(string task, SyncKind kind, SyncMode mode) =>
         _lastResults.TryGetValue((task, kind, mode), out var result) ? result : null;

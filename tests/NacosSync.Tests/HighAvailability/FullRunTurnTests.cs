@@ -82,11 +82,7 @@ internal sealed class FullRunTurnTests
 
         public SyncJobExecutor Executor { get; }
 
-        public void Dispose()
-        {
-            Executor.Dispose();
-            _meters.Dispose();
-        }
+        public void Dispose() => _meters.Dispose();
     }
 
     /// <summary>A runner whose full runs wait for <see cref="Hold"/> when it is set.</summary>
