@@ -94,8 +94,7 @@ internal sealed partial class SyncJobExecutor
             Log(result);
             if (mode == SyncMode.Full && result.Read >= CompactAfterReading)
             {
-                // The run's snapshots are garbage now; without this the heap keeps their pages for the next run's peak.
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                Compact(result);
             }
 
             return result;
@@ -108,6 +107,18 @@ internal sealed partial class SyncJobExecutor
                 _fullRunTurn.Release();
             }
         }
+    }
+
+    /// <summary>The run's snapshots are garbage now; without this the heap keeps their pages for the next run's peak. Logged with its pause.</summary>
+    private void Compact(SyncRunResult result)
+    {
+        var before = GC.GetTotalMemory(forceFullCollection: false);
+        var started = _timeProvider.GetTimestamp();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var pause = (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds;
+        var after = GC.GetTotalMemory(forceFullCollection: false);
+        var kind = result.Kind.Name();
+        LogCompacted(_logger, result.TaskName, kind, pause, before >> 20, after >> 20);
     }
 
     private async Task<SyncRunResult> RunGuardedAsync(string task, SyncKind kind, SyncMode mode, SyncRunRequest request, CancellationToken cancellationToken)
@@ -173,6 +184,10 @@ internal sealed partial class SyncJobExecutor
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Task {Task} {Kind} {Mode} run: {Stage} error at {Key}: {Message}")]
     private static partial void LogRunError(ILogger logger, string task, string kind, string mode, string stage, string key, string message);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information,
+        Message = "Task {Task} {Kind} full run: compacting collection took {PauseMs} ms (the process paused), heap {BeforeMb} → {AfterMb} MB")]
+    private static partial void LogCompacted(ILogger logger, string task, string kind, long pauseMs, long beforeMb, long afterMb);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Task {Task} {Kind} {Mode} run crashed")]
     private static partial void LogRunCrashed(ILogger logger, Exception exception, string task, string kind, string mode);
