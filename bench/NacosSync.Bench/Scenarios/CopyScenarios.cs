@@ -65,7 +65,7 @@ internal static class CopyScenarios
         if (namingOn)
         {
             results.Add(new Figure("initial", "naming copy rate (instances / naming full run's duration from /metrics)", rate, "instances/s", "–", null,
-                configOn ? "the daemon's CPU during the batch registers, and the config copy sharing the machine (README: Benchmarks)" : "the daemon's CPU during the batch registers (config sync off in this run)"));
+                "the daemon's CPU during the batch registers; the config copy takes its turn before or after, not beside (README: Benchmarks)"));
             if (ceiling is { } c)
             {
                 results.Add(new Figure("initial", "naming copy rate / write ceiling", rate / c * 100, "%", "≥ 70 %", rate / c >= 0.7, "as the rate above (README: Benchmarks)"));
