@@ -60,7 +60,18 @@ public sealed class BenchArgumentsTests
             Throws.ArgumentException.With.Message.Contain("nothing would be synced"));
     }
 
+    [Test]
+    public void Daemon_environment_is_kept_apart_from_the_configuration_overrides()
+    {
+        var a = BenchArguments.Parse(["run", "--workload", "L", "--daemon-env", "DOTNET_gcConcurrent=0", "--daemon-env", "DOTNET_TieredCompilation=", "--set", "A:B=1"]);
+        Assert.That(a.DaemonEnvironment, Is.EqualTo(new[] { KeyValuePair.Create("DOTNET_gcConcurrent", "0"), KeyValuePair.Create("DOTNET_TieredCompilation", "") }));
+        Assert.That(a.Overrides, Is.EqualTo(new[] { KeyValuePair.Create("A:B", "1") }));
+    }
+
     [TestCase(new[] { "run" }, "--workload is required")]
+    [TestCase(new[] { "run", "--workload", "S", "--daemon-env", "DOTNET_gcConcurrent" }, "--daemon-env 'DOTNET_gcConcurrent'")]
+    [TestCase(new[] { "run", "--workload", "S", "--daemon-env", "1X=0" }, "--daemon-env '1X=0'")]
+    [TestCase(new[] { "run", "--workload", "S", "--daemon-env", "A:B=0" }, "--daemon-env 'A:B=0'")]
     [TestCase(new[] { "bench" }, "usage")]
     [TestCase(new[] { "run", "--workload", "M" }, "--workload 'M'")]
     [TestCase(new[] { "run", "--workload", "S", "--scenario", "initial,warmup" }, "--scenario 'initial,warmup'")]

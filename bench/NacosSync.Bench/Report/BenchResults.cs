@@ -23,6 +23,9 @@ internal sealed class BenchResults
     /// <summary>The <c>--set</c> overrides given to the daemon (transport, replica holding mode, ...), as given.</summary>
     public required IReadOnlyDictionary<string, string> DaemonOverrides { get; init; }
 
+    /// <summary>Environment variables set on the daemon's process alone (<c>--daemon-env</c>).</summary>
+    public required IReadOnlyDictionary<string, string> DaemonEnvironment { get; init; }
+
     public List<Figure> Figures { get; } = [];
 
     /// <summary>Raw observations per scenario (request breakdowns, run results), for whoever reads the JSON.</summary>
@@ -51,6 +54,11 @@ internal sealed class BenchResults
         md.AppendLine(CultureInfo.InvariantCulture, $"Workload {Workload}, profiles {Profiles}, {Machine}, started {Started:yyyy-MM-dd HH:mm} UTC.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Command: `{Command}`");
         md.AppendLine(CultureInfo.InvariantCulture, $"Daemon overrides: {(DaemonOverrides.Count == 0 ? "none (defaults)" : string.Join(", ", DaemonOverrides.Select(o => $"`{o.Key}={o.Value}`")))}");
+        if (DaemonEnvironment.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Daemon environment: {string.Join(", ", DaemonEnvironment.Select(e => $"`{e.Key}={e.Value}`"))}");
+        }
+
         md.AppendLine();
         md.AppendLine("| figure | value | target (L) | met? | what bounds it |");
         md.AppendLine("|---|---|---|---|---|");

@@ -4,7 +4,9 @@ namespace NacosSync.Bench.Setup;
 
 /// <summary>
 /// <c>run --workload S|L [--scenario initial,nochange,steady,rest,burst,limits] [--out DIR] [--profiles 2.4:2.4]
-/// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...]</c>. Bad input is an error naming the flag.
+/// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...]</c>. Bad input is an
+/// error naming the flag. <c>--daemon-env</c> sets an environment variable of the daemon's process alone (a runtime knob such
+/// as <c>DOTNET_gcConcurrent=0</c>), so the sandboxes and the harness run as before.
 /// </summary>
 internal sealed record BenchArguments(
     Workload Workload,
@@ -14,7 +16,8 @@ internal sealed record BenchArguments(
     string TargetProfile,
     TimeSpan Rest,
     TimeSpan Steady,
-    IReadOnlyList<KeyValuePair<string, string>> Overrides)
+    IReadOnlyList<KeyValuePair<string, string>> Overrides,
+    IReadOnlyList<KeyValuePair<string, string>> DaemonEnvironment)
 {
     public static readonly IReadOnlyList<string> AllScenarios = ["initial", "nochange", "steady", "rest", "burst", "limits"];
 
@@ -34,7 +37,7 @@ internal sealed record BenchArguments(
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count == 0 || args[0] != "run")
         {
-            throw new ArgumentException("usage: run --workload S|L [--scenario " + string.Join(',', AllScenarios) + "] [--out DIR] [--profiles 2.4:2.4] [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...]");
+            throw new ArgumentException("usage: run --workload S|L [--scenario " + string.Join(',', AllScenarios) + "] [--out DIR] [--profiles 2.4:2.4] [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...]");
         }
 
         Workload? workload = null;
@@ -44,6 +47,7 @@ internal sealed record BenchArguments(
         TimeSpan? rest = null;
         TimeSpan? steady = null;
         var overrides = new List<KeyValuePair<string, string>>();
+        var daemonEnvironment = new List<KeyValuePair<string, string>>();
         for (var i = 1; i < args.Count; i++)
         {
             var flag = args[i];
@@ -83,6 +87,9 @@ internal sealed record BenchArguments(
                 case "--set":
                     overrides.Add(ParseOverride(value));
                     break;
+                case "--daemon-env":
+                    daemonEnvironment.Add(ParseEnvironment(value));
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{flag}'");
             }
@@ -110,7 +117,21 @@ internal sealed record BenchArguments(
             source, target,
             rest ?? (workload == Workload.L ? TimeSpan.FromMinutes(5) : TimeSpan.FromSeconds(60)),
             steady ?? TimeSpan.FromSeconds(workload == Workload.L ? 60 : 30),
-            overrides);
+            overrides, daemonEnvironment);
+    }
+
+    /// <summary><c>NAME=VALUE</c>, NAME an environment variable's name (letters, digits, '_'; not starting with a digit).</summary>
+    public static KeyValuePair<string, string> ParseEnvironment(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        var name = eq < 0 ? "" : text[..eq];
+        if (name.Length == 0 || char.IsAsciiDigit(name[0]) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException($"--daemon-env '{text}' must be NAME=VALUE with NAME an environment variable's name, like DOTNET_gcConcurrent=0");
+        }
+
+        return new(name, text[(eq + 1)..]);
     }
 
     /// <summary><c>Key=Value</c>; the key is a configuration path with ':' (Clusters:target:Transport).</summary>

@@ -231,8 +231,7 @@ internal sealed partial class ConnectionReplicaHolder(Func<string, CancellationT
             // Read before sending: a reconnect in between makes the two differ, and the service is sent again.
             var connectionId = connection.ConnectionId;
             var replicas = held.Snapshot();
-            var fingerprint = ReplicaBatch.Fingerprint(replicas);
-            if (connectionId is not null && held.SentOn == connectionId && held.SentFingerprint == fingerprint)
+            if (connectionId is not null && held.SentOn == connectionId && held.Sent is { } sent && ReplicaBatch.SameBatch(sent, replicas))
             {
                 return true;
             }
@@ -242,14 +241,14 @@ internal sealed partial class ConnectionReplicaHolder(Func<string, CancellationT
                 await connection.RequestAsync<Nacos.Grpc.Messages.BatchInstanceResponse>(ReplicaBatch.Register(key.Service, replicas), cancellationToken);
                 held.Last = replicas[0];
             }
-            else if (held.Last is { } any && held.SentFingerprint != ReplicaBatch.EmptyFingerprint)
+            else if (held.Last is { } any && held.Sent is not { Count: 0 })
             {
                 await connection.RequestAsync<Nacos.Grpc.Messages.InstanceResponse>(ReplicaBatch.Deregister(key.Service, any), cancellationToken);
             }
 
             Interlocked.Increment(ref _batches);
             held.SentOn = connectionId;
-            held.SentFingerprint = fingerprint;
+            held.Sent = replicas;
             return true;
         }
         catch (NacosException ex)
@@ -306,7 +305,8 @@ internal sealed partial class ConnectionReplicaHolder(Func<string, CancellationT
 
         public string? SentOn { get; set; }
 
-        public string? SentFingerprint { get; set; }
+        /// <summary>The batch last sent (ordered, never changed after): null until one is.</summary>
+        public IReadOnlyList<NamingInstance>? Sent { get; set; }
 
         /// <summary>An instance last sent: a deregister must name one.</summary>
         public NamingInstance? Last { get; set; }

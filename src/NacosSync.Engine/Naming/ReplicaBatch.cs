@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using NacosSync.Core.Naming;
 using NacosSync.Nacos.Grpc.Messages;
 
@@ -19,9 +17,6 @@ namespace NacosSync.Engine.Naming;
 /// </summary>
 internal static class ReplicaBatch
 {
-    /// <summary>The fingerprint of an empty set.</summary>
-    public static readonly string EmptyFingerprint = Fingerprint([]);
-
     /// <summary>One replica per address (the first given wins), ordered by cluster, ip and port.</summary>
     public static List<NamingInstance> Order(IEnumerable<NamingInstance> replicas)
     {
@@ -31,22 +26,37 @@ internal static class ReplicaBatch
             byAddress.TryAdd((replica.Key.Ip, replica.Key.Port), replica);
         }
 
-        return [.. byAddress.Values
-            .OrderBy(r => r.Key.Cluster, StringComparer.Ordinal)
-            .ThenBy(r => r.Key.Ip, StringComparer.Ordinal)
-            .ThenBy(r => r.Key.Port)];
+        var ordered = new List<NamingInstance>(byAddress.Values);
+        ordered.Sort(static (a, b) =>
+        {
+            var byCluster = string.CompareOrdinal(a.Key.Cluster, b.Key.Cluster);
+            if (byCluster != 0)
+            {
+                return byCluster;
+            }
+
+            var byIp = string.CompareOrdinal(a.Key.Ip, b.Key.Ip);
+            return byIp != 0 ? byIp : a.Key.Port.CompareTo(b.Key.Port);
+        });
+        return ordered;
     }
 
     /// <summary><c>batchRegisterInstance</c> of <paramref name="ordered"/> (from <see cref="Order"/>) into <paramref name="service"/>.</summary>
     public static BatchInstanceRequest Register(ServiceKey service, IReadOnlyList<NamingInstance> ordered)
     {
         ArgumentNullException.ThrowIfNull(ordered);
+        var instances = new GrpcInstance[ordered.Count];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            instances[i] = Instance(ordered[i]);
+        }
+
         return new BatchInstanceRequest
         {
             Namespace = service.Namespace,
             GroupName = service.Group,
             ServiceName = service.Service,
-            Instances = [.. ordered.Select(Instance)],
+            Instances = instances,
         };
     }
 
@@ -64,25 +74,33 @@ internal static class ReplicaBatch
         };
     }
 
-    /// <summary>A digest of everything a batch of <paramref name="ordered"/> carries: equal digests, equal batches.</summary>
-    public static string Fingerprint(IReadOnlyList<NamingInstance> ordered)
+    /// <summary>
+    /// Whether batches of <paramref name="sent"/> and <paramref name="current"/> (both from <see cref="Order"/>) carry the
+    /// same: every attribute a consumer sees, metadata by content in any order. Compared in place, without a digest: this
+    /// runs for every service a full run touches, and building a canonical text of each batch to hash was a sixth of what
+    /// the initial copy allocated.
+    /// </summary>
+    public static bool SameBatch(IReadOnlyList<NamingInstance> sent, IReadOnlyList<NamingInstance> current)
     {
-        ArgumentNullException.ThrowIfNull(ordered);
-        var text = new StringBuilder();
-        foreach (var replica in ordered)
+        ArgumentNullException.ThrowIfNull(sent);
+        ArgumentNullException.ThrowIfNull(current);
+        if (sent.Count != current.Count)
         {
-            text.Append(replica.Key.Cluster).Append('\u0001').Append(replica.Key.Ip).Append('\u0001').Append(replica.Key.Port)
-                .Append('\u0001').Append(replica.Weight.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
-                .Append('\u0001').Append(replica.Enabled).Append('\u0001').Append(replica.Healthy);
-            foreach (var (key, value) in replica.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
-            {
-                text.Append('\u0002').Append(key).Append('\u0003').Append(value);
-            }
-
-            text.Append('\u0004');
+            return false;
         }
 
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        for (var i = 0; i < sent.Count; i++)
+        {
+            var (a, b) = (sent[i], current[i]);
+            if (!ReferenceEquals(a, b) && (a.Key.Port != b.Key.Port || !string.Equals(a.Key.Ip, b.Key.Ip, StringComparison.Ordinal)
+                || !string.Equals(a.Key.Cluster, b.Key.Cluster, StringComparison.Ordinal) || !a.Weight.Equals(b.Weight)
+                || a.Enabled != b.Enabled || a.Healthy != b.Healthy || !NamingInstance.MetadataEquals(a.Metadata, b.Metadata)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -98,6 +116,62 @@ internal static class ReplicaBatch
         Enabled = replica.Enabled,
         Ephemeral = true,
         ClusterName = replica.Key.Cluster,
-        Metadata = new SortedDictionary<string, string>(replica.Metadata.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        Metadata = new OrdinalOrderedMetadata(replica.Metadata),
     };
+
+    /// <summary>
+    /// A read-only copy of a metadata map that enumerates in ordinal key order: one sorted array, where a sorted
+    /// dictionary costs a node per entry (two maps per replica sent, before).
+    /// </summary>
+    private sealed class OrdinalOrderedMetadata : IReadOnlyDictionary<string, string>
+    {
+        private readonly KeyValuePair<string, string>[] _entries;
+
+        public OrdinalOrderedMetadata(IReadOnlyDictionary<string, string> metadata)
+        {
+            _entries = new KeyValuePair<string, string>[metadata.Count];
+            var i = 0;
+            foreach (var entry in metadata)
+            {
+                _entries[i++] = entry;
+            }
+
+            Array.Sort(_entries, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        }
+
+        public int Count => _entries.Length;
+
+        public IEnumerable<string> Keys => _entries.Select(e => e.Key);
+
+        public IEnumerable<string> Values => _entries.Select(e => e.Value);
+
+        public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no metadata key '{key}'");
+
+        public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value)
+        {
+            var lo = 0;
+            var hi = _entries.Length - 1;
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                var order = string.CompareOrdinal(_entries[mid].Key, key);
+                if (order == 0)
+                {
+                    value = _entries[mid].Value;
+                    return true;
+                }
+
+                (lo, hi) = order < 0 ? (mid + 1, hi) : (lo, mid - 1);
+            }
+
+            value = null;
+            return false;
+        }
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)_entries).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

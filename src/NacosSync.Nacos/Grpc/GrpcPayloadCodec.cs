@@ -74,8 +74,10 @@ internal static class GrpcPayloadCodec
         }
     }
 
+    // The serializer's array is new and nobody else holds it, so the body wraps it rather than copy it (a batch of
+    // replicas is kilobytes, sent once per changed service).
     private static Any Body(object message) =>
-        new() { Value = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(message, GrpcMessageTypes.InfoOf(message.GetType()))) };
+        new() { Value = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(message, GrpcMessageTypes.InfoOf(message.GetType()))) };
 }
 
 /// <summary>A payload we could not read; <see cref="RequestId"/> when the body still had one.</summary>

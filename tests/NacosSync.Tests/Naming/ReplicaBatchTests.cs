@@ -45,19 +45,40 @@ internal sealed class ReplicaBatchTests
     }
 
     [Test]
-    public void The_fingerprint_changes_with_any_attribute_a_consumer_sees_and_not_with_metadata_order()
+    public void A_batch_counts_as_sent_already_only_when_every_attribute_a_consumer_sees_is_equal_metadata_in_any_order()
     {
-        var baseline = ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, metadata: [("a", "1"), ("b", "2")])]);
+        IReadOnlyList<NamingInstance> sent = [Instance("10.0.0.1", 80, metadata: [("a", "1"), ("b", "2")]), Instance("10.0.0.2", 80)];
+        IReadOnlyList<NamingInstance> With(NamingInstance first) => [first, Instance("10.0.0.2", 80)];
 
         Assert.Multiple(() =>
         {
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, metadata: [("b", "2"), ("a", "1")])]), Is.EqualTo(baseline), "same batch");
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, weight: 2, metadata: [("a", "1"), ("b", "2")])]), Is.Not.EqualTo(baseline), "weight");
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, healthy: false, metadata: [("a", "1"), ("b", "2")])]), Is.Not.EqualTo(baseline), "health");
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, enabled: false, metadata: [("a", "1"), ("b", "2")])]), Is.Not.EqualTo(baseline), "enabled");
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, metadata: [("a", "1"), ("b", "3")])]), Is.Not.EqualTo(baseline), "metadata value");
-            Assert.That(ReplicaBatch.Fingerprint([Instance("10.0.0.1", 80, cluster: "X", metadata: [("a", "1"), ("b", "2")])]), Is.Not.EqualTo(baseline), "cluster");
-            Assert.That(ReplicaBatch.Fingerprint([]), Is.EqualTo(ReplicaBatch.EmptyFingerprint));
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, metadata: [("b", "2"), ("a", "1")]))), Is.True, "same batch, other objects");
+            Assert.That(ReplicaBatch.SameBatch(sent, sent), Is.True, "the very same");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, weight: 2, metadata: [("a", "1"), ("b", "2")]))), Is.False, "weight");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, healthy: false, metadata: [("a", "1"), ("b", "2")]))), Is.False, "health");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, enabled: false, metadata: [("a", "1"), ("b", "2")]))), Is.False, "enabled");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, metadata: [("a", "1"), ("b", "3")]))), Is.False, "metadata value");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, metadata: [("a", "1")]))), Is.False, "metadata key gone");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 80, cluster: "X", metadata: [("a", "1"), ("b", "2")]))), Is.False, "cluster");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.3", 80, metadata: [("a", "1"), ("b", "2")]))), Is.False, "ip");
+            Assert.That(ReplicaBatch.SameBatch(sent, With(Instance("10.0.0.1", 81, metadata: [("a", "1"), ("b", "2")]))), Is.False, "port");
+            Assert.That(ReplicaBatch.SameBatch(sent, sent.Take(1).ToList()), Is.False, "one fewer");
+            Assert.That(ReplicaBatch.SameBatch([], []), Is.True, "both empty");
+        });
+    }
+
+    [Test]
+    public void Metadata_sent_reads_like_the_map_it_copies()
+    {
+        var sent = ReplicaBatch.Register(Service(), [Instance("10.0.0.1", 80, metadata: [("zone", "a"), ("Version", "2"), ("app", "x")])]).Instances[0].Metadata;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sent.Count, Is.EqualTo(3));
+            Assert.That((sent["zone"], sent["Version"], sent["app"]), Is.EqualTo(("a", "2", "x")));
+            Assert.That(sent.TryGetValue("version", out _), Is.False, "keys are case-sensitive, as in Java");
+            Assert.That(() => sent["missing"], Throws.TypeOf<KeyNotFoundException>());
+            Assert.That(sent.Values, Is.EqualTo(new[] { "2", "x", "a" }));
         });
     }
 
