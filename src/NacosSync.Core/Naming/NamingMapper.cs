@@ -15,7 +15,7 @@ internal sealed class NamingMapper
     private readonly NameFilter _groupFilter;
     private readonly NameFilter _serviceFilter;
     private readonly bool _ephemeral;
-    private readonly ReplicaHeartbeatOptions _heartbeat;
+    private readonly KeyValuePair<string, string>[] _heartbeatTerms;
 
     public NamingMapper(ReplicaOwner owner, SyncTaskOptions task)
     {
@@ -26,7 +26,7 @@ internal sealed class NamingMapper
         _groupFilter = NameFilter.From(task.Naming.GroupFilter);
         _serviceFilter = NameFilter.From(task.Naming.ServiceFilter);
         _ephemeral = task.Naming.ReplicaMode == ReplicaMode.Ephemeral;
-        _heartbeat = task.Naming.Heartbeat;
+        _heartbeatTerms = ReplicaHeartbeat.Terms(task.Naming.Heartbeat);
     }
 
     public ReplicaOwner Owner { get; }
@@ -58,9 +58,9 @@ internal sealed class NamingMapper
 
         // Replicas are what the daemon keeps (100,000 and more): equal metadata and cluster names share one copy.
         var key = new InstanceKey(ToTarget(source.Key.Service), MetadataPool.Shared.Share(source.Key.Cluster), source.Key.Ip, source.Key.Port);
-        var metadata = Owner.Stamp(source.Metadata);
+        // One copy of the source's map takes the owner keys and, for ephemeral replicas, the heartbeat terms.
         return new NamingInstance(key, source.Weight, source.Enabled, source.Healthy, _ephemeral,
-            MetadataPool.Shared.Share(_ephemeral ? ReplicaHeartbeat.Apply(metadata, _heartbeat) : metadata));
+            MetadataPool.Shared.Share(Owner.Stamp(source.Metadata, _ephemeral ? _heartbeatTerms : null)));
     }
 
     /// <summary>All replicas wanted for a set of source services.</summary>

@@ -16,13 +16,20 @@ internal static class ReplicaHeartbeat
 
     public static IReadOnlyDictionary<string, string> Apply(IReadOnlyDictionary<string, string> metadata, ReplicaHeartbeatOptions terms)
     {
-        var result = new Dictionary<string, string>(metadata, StringComparer.Ordinal)
+        var result = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
+        foreach (var (key, value) in Terms(terms))
         {
-            [IntervalKey] = Millis(terms.Interval),
-            [TimeoutKey] = Millis(terms.Timeout),
-            [DeleteTimeoutKey] = Millis(terms.DeleteTimeout),
-        };
+            result[key] = value;
+        }
+
         return result;
+    }
+
+    /// <summary>The three entries <see cref="Apply"/> sets, to be formatted once and added to many replicas' metadata.</summary>
+    public static KeyValuePair<string, string>[] Terms(ReplicaHeartbeatOptions terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        return [new(IntervalKey, Millis(terms.Interval)), new(TimeoutKey, Millis(terms.Timeout)), new(DeleteTimeoutKey, Millis(terms.DeleteTimeout))];
     }
 
     /// <summary>A term the replica declares (<paramref name="key"/>, milliseconds); null when absent or not a positive number.</summary>

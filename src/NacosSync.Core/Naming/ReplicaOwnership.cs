@@ -17,17 +17,34 @@ internal sealed record ReplicaOwner(string TaskName, string SourceClusterId)
     private static readonly string[] ForeignOriginKeys = ["sourceClusterId", "syncSource"];
 
     /// <summary>Whether the instance is a copy made by some sync (ours or another); such instances are not copied.</summary>
-    public static bool IsReplica(IReadOnlyDictionary<string, string> metadata) =>
-        metadata.ContainsKey(OriginClusterKey) || metadata.ContainsKey(TaskKey) || Array.Exists(ForeignOriginKeys, metadata.ContainsKey);
+    public static bool IsReplica(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.ContainsKey(OriginClusterKey) || metadata.ContainsKey(TaskKey))
+        {
+            return true;
+        }
+
+        foreach (var key in ForeignOriginKeys)
+        {
+            if (metadata.ContainsKey(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public bool Owns(IReadOnlyDictionary<string, string> metadata) =>
         metadata.TryGetValue(TaskKey, out var task) && string.Equals(task, TaskName, StringComparison.Ordinal)
         && metadata.TryGetValue(OriginClusterKey, out var origin) && string.Equals(origin, SourceClusterId, StringComparison.Ordinal);
 
-    /// <summary>The source metadata plus this task's origin keys.</summary>
-    public IReadOnlyDictionary<string, string> Stamp(IReadOnlyDictionary<string, string> source)
+    /// <summary>The source metadata plus this task's origin keys, then <paramref name="declared"/> (the heartbeat terms of an ephemeral replica).</summary>
+    public IReadOnlyDictionary<string, string> Stamp(IReadOnlyDictionary<string, string> source, IReadOnlyList<KeyValuePair<string, string>>? declared = null)
     {
-        var metadata = new Dictionary<string, string>(source.Count + 2, StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(source);
+        var metadata = new Dictionary<string, string>(source.Count + 2 + (declared?.Count ?? 0), StringComparer.Ordinal);
         foreach (var (key, value) in source)
         {
             metadata[key] = value;
@@ -35,6 +52,11 @@ internal sealed record ReplicaOwner(string TaskName, string SourceClusterId)
 
         metadata[OriginClusterKey] = SourceClusterId;
         metadata[TaskKey] = TaskName;
+        foreach (var (key, value) in declared ?? [])
+        {
+            metadata[key] = value;
+        }
+
         return metadata;
     }
 }

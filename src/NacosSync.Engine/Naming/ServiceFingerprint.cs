@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using NacosSync.Core.Naming;
 
@@ -18,31 +19,71 @@ internal static class ServiceFingerprint
     public static long Of(ServiceSnapshot service)
     {
         ulong sum = (ulong)service.Instances.Count;
-        foreach (var instance in service.Instances)
+        Span<char> number = stackalloc char[32];
+        KeyValuePair<string, string>[]? sorted = null;
+        try
         {
-            var hash = Offset;
-            Add(ref hash, instance.Key.Cluster);
-            Add(ref hash, instance.Key.Ip);
-            Add(ref hash, instance.Key.Port.ToString(CultureInfo.InvariantCulture));
-            Add(ref hash, instance.Weight.ToString("R", CultureInfo.InvariantCulture));
-            Add(ref hash, instance.Enabled ? "e" : "d");
-            Add(ref hash, instance.Healthy ? "h" : "u");
-            foreach (var (key, value) in instance.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
+            foreach (var instance in service.Instances)
             {
-                Add(ref hash, key);
-                Add(ref hash, value);
-            }
+                var hash = Offset;
+                Add(ref hash, instance.Key.Cluster);
+                Add(ref hash, instance.Key.Ip);
+                Add(ref hash, Format(instance.Key.Port, number));
+                Add(ref hash, Format(instance.Weight, number));
+                Add(ref hash, instance.Enabled ? "e" : "d");
+                Add(ref hash, instance.Healthy ? "h" : "u");
 
-            unchecked
+                // Metadata in ordinal key order, sorted in a rented array: this runs for every service a run reads.
+                var count = instance.Metadata.Count;
+                if (sorted is null || sorted.Length < count)
+                {
+                    if (sorted is not null)
+                    {
+                        ArrayPool<KeyValuePair<string, string>>.Shared.Return(sorted, clearArray: true);
+                    }
+
+                    sorted = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(Math.Max(count, 16));
+                }
+
+                var n = 0;
+                foreach (var entry in instance.Metadata)
+                {
+                    sorted[n++] = entry;
+                }
+
+                var entries = sorted.AsSpan(0, n);
+                entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                foreach (var (key, value) in entries)
+                {
+                    Add(ref hash, key);
+                    Add(ref hash, value);
+                }
+
+                unchecked
+                {
+                    sum += hash * 2654435761UL;
+                }
+            }
+        }
+        finally
+        {
+            if (sorted is not null)
             {
-                sum += hash * 2654435761UL;
+                ArrayPool<KeyValuePair<string, string>>.Shared.Return(sorted, clearArray: true);
             }
         }
 
         return unchecked((long)sum);
     }
 
-    private static void Add(ref ulong hash, string text)
+    // The text ToString(CultureInfo.InvariantCulture) gives (weights "R", round-trip), formatted without a string.
+    private static ReadOnlySpan<char> Format(int value, Span<char> buffer) =>
+        value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture) ? buffer[..written] : value.ToString(CultureInfo.InvariantCulture);
+
+    private static ReadOnlySpan<char> Format(double value, Span<char> buffer) =>
+        value.TryFormat(buffer, out var written, "R", CultureInfo.InvariantCulture) ? buffer[..written] : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static void Add(ref ulong hash, ReadOnlySpan<char> text)
     {
         unchecked
         {
