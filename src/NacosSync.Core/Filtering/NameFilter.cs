@@ -23,8 +23,21 @@ internal sealed class NameFilter
     public static NameFilter From(FilterOptions? options) =>
         options is null || (options.Include.Count == 0 && options.Exclude.Count == 0) ? All : new NameFilter(options.Include, options.Exclude);
 
-    public bool Matches(string name) =>
-        (_include.Length == 0 || Array.Exists(_include, p => Glob(p, name))) && !Array.Exists(_exclude, p => Glob(p, name));
+    public bool Matches(string name) => (_include.Length == 0 || AnyMatches(_include, name)) && !AnyMatches(_exclude, name);
+
+    // A loop, not Array.Exists with a lambda: this runs for every instance a run maps, and the closure was an allocation each time.
+    private static bool AnyMatches(string[] patterns, string name)
+    {
+        foreach (var pattern in patterns)
+        {
+            if (Glob(pattern, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Glob with <c>*</c> only; iterative with backtracking to the last star (linear in practice).</summary>
     internal static bool Glob(string pattern, string text)
