@@ -44,6 +44,7 @@ var results = new BenchResults
     Profiles = $"{arguments.SourceProfile} → {arguments.TargetProfile}",
     DaemonOverrides = LastWins(arguments.Overrides),
     DaemonEnvironment = LastWins(arguments.DaemonEnvironment),
+    DaemonDll = arguments.DaemonDll,
 };
 
 var failure = (Exception?)null;

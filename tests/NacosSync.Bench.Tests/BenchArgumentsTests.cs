@@ -68,6 +68,30 @@ public sealed class BenchArgumentsTests
         Assert.That(a.Overrides, Is.EqualTo(new[] { KeyValuePair.Create("A:B", "1") }));
     }
 
+    [Test]
+    public void Daemon_dll_is_an_existing_nacos_sync_dll_by_full_path()
+    {
+        var directory = Directory.CreateTempSubdirectory("bench-args-");
+        try
+        {
+            var dll = Path.Combine(directory.FullName, "nacos-sync.dll");
+            File.WriteAllText(dll, "");
+            Assert.That(BenchArguments.Parse(["run", "--workload", "S"]).DaemonDll, Is.Null);
+            Assert.That(BenchArguments.Parse(["run", "--workload", "S", "--daemon-dll", dll]).DaemonDll, Is.EqualTo(dll));
+            var other = Path.Combine(directory.FullName, "other.dll");
+            File.WriteAllText(other, "");
+            Assert.That(() => BenchArguments.Parse(["run", "--workload", "S", "--daemon-dll", other]),
+                Throws.ArgumentException.With.Message.Contain($"--daemon-dll '{other}' must name a nacos-sync.dll"));
+            var missing = Path.Combine(directory.FullName, "gone", "nacos-sync.dll");
+            Assert.That(() => BenchArguments.Parse(["run", "--workload", "S", "--daemon-dll", missing]),
+                Throws.ArgumentException.With.Message.Contain("does not exist").And.Message.Contain(missing));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [TestCase(new[] { "run" }, "--workload is required")]
     [TestCase(new[] { "run", "--workload", "S", "--daemon-env", "DOTNET_gcConcurrent" }, "--daemon-env 'DOTNET_gcConcurrent'")]
     [TestCase(new[] { "run", "--workload", "S", "--daemon-env", "1X=0" }, "--daemon-env '1X=0'")]

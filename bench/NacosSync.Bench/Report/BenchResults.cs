@@ -26,6 +26,9 @@ internal sealed class BenchResults
     /// <summary>Environment variables set on the daemon's process alone (<c>--daemon-env</c>).</summary>
     public required IReadOnlyDictionary<string, string> DaemonEnvironment { get; init; }
 
+    /// <summary>The <c>nacos-sync.dll</c> the daemon ran when not the Release build output (<c>--daemon-dll</c>).</summary>
+    public string? DaemonDll { get; init; }
+
     public List<Figure> Figures { get; } = [];
 
     /// <summary>Raw observations per scenario (request breakdowns, run results), for whoever reads the JSON.</summary>
@@ -57,6 +60,11 @@ internal sealed class BenchResults
         if (DaemonEnvironment.Count > 0)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"Daemon environment: {string.Join(", ", DaemonEnvironment.Select(e => $"`{e.Key}={e.Value}`"))}");
+        }
+
+        if (DaemonDll is not null)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Daemon build: `{DaemonDll}` (the sandboxes: the Release build output)");
         }
 
         md.AppendLine();

@@ -4,9 +4,10 @@ namespace NacosSync.Bench.Setup;
 
 /// <summary>
 /// <c>run --workload S|L [--scenario initial,nochange,steady,rest,burst,limits] [--out DIR] [--profiles 2.4:2.4]
-/// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...]</c>. Bad input is an
+/// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...] [--daemon-dll PATH]</c>. Bad input is an
 /// error naming the flag. <c>--daemon-env</c> sets an environment variable of the daemon's process alone (a runtime knob such
-/// as <c>DOTNET_gcConcurrent=0</c>), so the sandboxes and the harness run as before.
+/// as <c>DOTNET_gcConcurrent=0</c>), so the sandboxes and the harness run as before. <c>--daemon-dll</c> runs another build of
+/// the daemon (a ReadyToRun publish, what the image ships) while the sandboxes stay on the Release build output.
 /// </summary>
 internal sealed record BenchArguments(
     Workload Workload,
@@ -17,7 +18,8 @@ internal sealed record BenchArguments(
     TimeSpan Rest,
     TimeSpan Steady,
     IReadOnlyList<KeyValuePair<string, string>> Overrides,
-    IReadOnlyList<KeyValuePair<string, string>> DaemonEnvironment)
+    IReadOnlyList<KeyValuePair<string, string>> DaemonEnvironment,
+    string? DaemonDll = null)
 {
     public static readonly IReadOnlyList<string> AllScenarios = ["initial", "nochange", "steady", "rest", "burst", "limits"];
 
@@ -37,7 +39,7 @@ internal sealed record BenchArguments(
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count == 0 || args[0] != "run")
         {
-            throw new ArgumentException("usage: run --workload S|L [--scenario " + string.Join(',', AllScenarios) + "] [--out DIR] [--profiles 2.4:2.4] [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...]");
+            throw new ArgumentException("usage: run --workload S|L [--scenario " + string.Join(',', AllScenarios) + "] [--out DIR] [--profiles 2.4:2.4] [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...] [--daemon-dll PATH]");
         }
 
         Workload? workload = null;
@@ -48,6 +50,7 @@ internal sealed record BenchArguments(
         TimeSpan? steady = null;
         var overrides = new List<KeyValuePair<string, string>>();
         var daemonEnvironment = new List<KeyValuePair<string, string>>();
+        string? daemonDll = null;
         for (var i = 1; i < args.Count; i++)
         {
             var flag = args[i];
@@ -90,6 +93,9 @@ internal sealed record BenchArguments(
                 case "--daemon-env":
                     daemonEnvironment.Add(ParseEnvironment(value));
                     break;
+                case "--daemon-dll":
+                    daemonDll = ParseDaemonDll(value);
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{flag}'");
             }
@@ -117,7 +123,25 @@ internal sealed record BenchArguments(
             source, target,
             rest ?? (workload == Workload.L ? TimeSpan.FromMinutes(5) : TimeSpan.FromSeconds(60)),
             steady ?? TimeSpan.FromSeconds(workload == Workload.L ? 60 : 30),
-            overrides, daemonEnvironment);
+            overrides, daemonEnvironment, daemonDll);
+    }
+
+    /// <summary>The full path of an existing <c>nacos-sync.dll</c>; anything else is an error naming the path.</summary>
+    public static string ParseDaemonDll(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        if (!string.Equals(Path.GetFileName(full), "nacos-sync.dll", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"--daemon-dll '{path}' must name a nacos-sync.dll (e.g. the output of dotnet publish src/NacosSync -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o DIR)");
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new ArgumentException($"--daemon-dll '{path}': {full} does not exist");
+        }
+
+        return full;
     }
 
     /// <summary><c>NAME=VALUE</c>, NAME an environment variable's name (letters, digits, '_'; not starting with a digit).</summary>

@@ -102,7 +102,7 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         Settings.Apply(Arguments.Overrides);
         var path = Path.Combine(OutDirectory, "daemon.json");
         await File.WriteAllTextAsync(path, Settings.ToJson(), ct);
-        Daemon = ChildProcess.Start("daemon", "dotnet", [CliDll, "run", "--config", path], Path.Combine(OutDirectory, "daemon.log"),
+        Daemon = ChildProcess.Start("daemon", "dotnet", [Arguments.DaemonDll ?? CliDll, "run", "--config", path], Path.Combine(OutDirectory, "daemon.log"),
             Arguments.DaemonEnvironment.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal));
         _owned.Insert(0, Daemon);
         DaemonApi = new DaemonClient(endpoint, token);
