@@ -93,8 +93,9 @@ internal sealed partial class ReplicaKeeper : BackgroundService
             return;
         }
 
-        var fresh = new KeptReplica(id, targetCluster, replica);
-        var entry = _entries.GetOrAdd(id, fresh);
+        // Looked up first: a full run tracks every replica again, and most are kept already.
+        var fresh = _entries.TryGetValue(id, out var kept) ? null : new KeptReplica(id, targetCluster, replica);
+        var entry = kept ?? _entries.GetOrAdd(id, fresh!);
         var changed = ReferenceEquals(entry, fresh);
         string? movedFrom = null;
         lock (entry)
@@ -144,9 +145,14 @@ internal sealed partial class ReplicaKeeper : BackgroundService
             Track(task, targetCluster, replica);
         }
 
-        foreach (var id in _entries.Keys.Where(i => i.Task == task && i.Address.Service.Namespace == targetNamespace && !keep.Contains(i.Address)))
+        // Enumerated in place (a concurrent dictionary allows removal while enumerating), not through Keys, which copies
+        // every kept replica's id: at 100,000 replicas that was a copy per namespace of every full run.
+        foreach (var (id, _) in _entries)
         {
-            Drop(id);
+            if (id.Task == task && id.Address.Service.Namespace == targetNamespace && !keep.Contains(id.Address))
+            {
+                Drop(id);
+            }
         }
     }
 

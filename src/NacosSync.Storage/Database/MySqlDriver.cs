@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using MySqlConnector;
 
@@ -61,6 +62,27 @@ internal static class MySqlDriver
     }
 
     public static DbConnection CreateConnection(string connectionString) => new MySqlConnection(connectionString);
+
+    /// <summary>
+    /// A parameter typed once as text or a time: a parameter without a type infers one each time its value is set, and
+    /// typing it by <see cref="DbType"/> searches the driver's whole type map; by the driver's own type it is one lookup.
+    /// Reused across many values (the kept set's upserts), that search had been a fortieth of the daemon's CPU.
+    /// </summary>
+    public static DbParameter TypedParameter(DbCommand command, bool time)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var parameter = command.CreateParameter();
+        if (parameter is MySqlParameter mysql)
+        {
+            mysql.MySqlDbType = time ? MySqlDbType.DateTime : MySqlDbType.VarChar;
+        }
+        else
+        {
+            parameter.DbType = time ? DbType.DateTime : DbType.String;
+        }
+
+        return parameter;
+    }
 
     /// <summary>Sorts a driver exception into the cases the sync code handles differently.</summary>
     public static DbErrorKind Classify(DbException exception) => exception is not MySqlException mysql ? DbErrorKind.Other : mysql.ErrorCode switch
