@@ -1,18 +1,13 @@
 # NacosSync daemon image.  docker build -t nacos-sync .
 # Runs `nacos-sync run`; mount the configuration at /etc/nacos-sync/nacos-sync.json and secrets under /run/secrets.
-# The published output is the code the test suite builds and runs (Release, src/NacosSync), precompiled. Runs as the
+# The published output is the one the test suite builds and runs (Release, src/NacosSync). Runs as the
 # image's non-root user `app` (uid 1654) and needs no writable root file system (the chart mounts /tmp).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props .editorconfig NacosSync.sln ./
 COPY src/ src/
 COPY config/ config/
-# ReadyToRun (precompiled) for the image's architecture, and tiered compilation off below (DOTNET_TieredCompilation=0):
-# the JIT had been a sixth of the daemon's CPU in an initial copy of 100,000 instances, and with both off it is under
-# a tenth of what it was (README: Benchmarks, measured with bench --daemon-dll on such a publish).
-ARG TARGETARCH
-RUN rid="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" && \
-    dotnet publish src/NacosSync/NacosSync.csproj -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o /app --nologo
+RUN dotnet publish src/NacosSync/NacosSync.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
@@ -20,7 +15,6 @@ COPY --from=build /app ./
 COPY config/nacos-sync.json /etc/nacos-sync/nacos-sync.json
 ENV NACOSSYNC_CONFIG=/etc/nacos-sync/nacos-sync.json \
     DOTNET_gcServer=0 \
-    DOTNET_TieredCompilation=0 \
     DOTNET_GCHeapHardLimitPercent=0x4B
 EXPOSE 9898
 USER 1654:1654

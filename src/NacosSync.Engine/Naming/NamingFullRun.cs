@@ -9,9 +9,9 @@ namespace NacosSync.Engine.Naming;
 /// <summary>
 /// A full naming run: re-reads every namespace of both sides and repairs any drift. The safety net of
 /// the incremental runs, and the start of every task.
-/// It goes one namespace at a time, reading the next while the current one is written, and holds no more than
-/// those two namespaces' snapshots: adds and updates always pass the guard, so each namespace's are written as soon
-/// as it is planned; removals wait until every namespace is read, because the guard judges them against the whole
+/// It goes one namespace at a time, reading the next while the current one is written, and holds no more than one
+/// namespace's snapshots and the plan of the one before (a namespace is planned before the next read starts): adds and
+/// updates always pass the guard, so each namespace's are written as soon as it is planned; removals wait until every namespace is read, because the guard judges them against the whole
 /// task (what it owns now, the removals of the window), exactly as if the run had read everything first.
 /// </summary>
 internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCheckpoints checkpoints, RemovalGate gate, ReplicaWriter writer,
@@ -32,15 +32,22 @@ internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCh
         {
             for (var i = 0; i < sourceNamespaces.Count; i++)
             {
-                var pair = await next!;
+                // Planned before the next read starts, so that both sides' snapshots of this namespace are garbage by then
+                // (the plan keeps only what is written and kept; the pair lives in this block alone, across no await).
+                NamespacePlan? plan;
+                {
+                    var pair = await next!;
+                    plan = pair is null ? null : FullRunPlanner.Plan(task, pair, options.Value.Tasks, logger);
+                }
+
                 next = i + 1 < sourceNamespaces.Count ? NamespaceReader.ReadPairAsync(task, sourceNamespaces[i + 1], tally, cancellationToken) : null;
-                if (pair is null)
+                if (plan is null)
                 {
                     run.Complete = false; // the target read failed (reported): nothing is written there
                     continue;
                 }
 
-                await ApplyNamespaceAsync(task, FullRunPlanner.Plan(task, pair, options.Value.Tasks, logger), request.DryRun, run, tally, cancellationToken);
+                await ApplyNamespaceAsync(task, plan, request.DryRun, run, tally, cancellationToken);
             }
         }
         finally
