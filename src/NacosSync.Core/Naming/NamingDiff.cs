@@ -35,7 +35,7 @@ internal static class NamingDiff
 
         var changes = new List<NamingChange>();
         var conflicts = new List<NamingConflict>();
-        var seen = new HashSet<InstanceAddress>();
+        var seen = new HashSet<InstanceAddress>(wanted.TryGetNonEnumeratedCount(out var wantedCount) ? wantedCount : 0);
         var unchanged = 0;
         foreach (var replica in wanted)
         {

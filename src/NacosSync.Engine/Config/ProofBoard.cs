@@ -29,7 +29,18 @@ internal sealed class ProofBoard
     public IReadOnlySet<ConfigKey> PendingKeys => _pending.Values.SelectMany(p => p.Keys).ToHashSet();
 
     /// <summary>What to ask <paramref name="node"/> about: its unproven keys, with the md5 each must show ("" = absent).</summary>
-    public IReadOnlyList<(ConfigKey Key, string Md5)> AskFor(Uri node) => [.. _pending[node].Values.Select(e => (e.Key, e.Md5 ?? ""))];
+    public IReadOnlyList<(ConfigKey Key, string Md5)> AskFor(Uri node)
+    {
+        // Sized up front: at 50,000 keys a list grown by doubling left a chain of large arrays per node and round.
+        var pending = _pending[node];
+        var keys = new List<(ConfigKey Key, string Md5)>(pending.Count);
+        foreach (var e in pending.Values)
+        {
+            keys.Add((e.Key, e.Md5 ?? ""));
+        }
+
+        return keys;
+    }
 
     public IReadOnlyList<ExpectedConfig> StaleOn(Uri node) => [.. _pending[node].Values];
 
@@ -38,15 +49,20 @@ internal sealed class ProofBoard
         foreach (var result in results)
         {
             var pending = _pending[result.Node];
-            foreach (var key in pending.Keys.ToList())
+            // The reasons are the same text for every key of a node: made once per node, not once per key.
+            var servesIt = $"{result.Node.Authority} serves it (wanted absent)";
+            var servesOther = $"{result.Node.Authority} serves another md5 or nothing";
+            var unasked = result.Failure ?? $"{result.Node.Authority} was not asked";
+            // In place, no copy of the keys: a dictionary's enumeration survives removing the current entry.
+            foreach (var (key, expected) in pending)
             {
                 if (result.Stale.Contains(key))
                 {
-                    _why[(key, result.Node)] = $"{result.Node.Authority} serves {(pending[key].Md5 is null ? "it (wanted absent)" : "another md5 or nothing")}";
+                    _why[(key, result.Node)] = expected.Md5 is null ? servesIt : servesOther;
                 }
                 else if (result.Unknown.Contains(key))
                 {
-                    _why[(key, result.Node)] = result.Failure ?? $"{result.Node.Authority} was not asked";
+                    _why[(key, result.Node)] = unasked;
                 }
                 else
                 {

@@ -132,7 +132,7 @@ internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCh
             return;
         }
 
-        var keep = new Dictionary<InstanceAddress, NamingInstance>();
+        var keep = new Dictionary<InstanceAddress, NamingInstance>(plan.Wanted.Count);
         foreach (var replica in plan.Wanted.Where(r => !plan.Conflicted.Contains(r.Key.Address) && !failed.Contains(r.Key.Address)))
         {
             keep[replica.Key.Address] = replica;

@@ -138,7 +138,7 @@ internal sealed partial class ReplicaKeeper : BackgroundService
     /// </summary>
     public void ReplaceNamespace(string task, string targetCluster, string targetNamespace, IEnumerable<NamingInstance> replicas)
     {
-        var keep = new HashSet<InstanceAddress>();
+        var keep = new HashSet<InstanceAddress>(replicas.TryGetNonEnumeratedCount(out var count) ? count : 0);
         foreach (var replica in replicas)
         {
             keep.Add(replica.Key.Address);

@@ -47,11 +47,23 @@ internal sealed class UnsavedReplicaChanges(IRunStateStore store) : IDisposable
         try
         {
             var batch = _changes.ToArray();
-            foreach (var byTask in batch.GroupBy(b => b.Key.Task, StringComparer.Ordinal))
+            // By task without a grouping's copies (at 20,000 changes those were large arrays): sorted in place, then each
+            // task's run of changes written a chunk at a time.
+            Array.Sort(batch, static (a, b) => string.CompareOrdinal(a.Key.Task, b.Key.Task));
+            var size = Math.Max(1, ChunkSize);
+            for (var start = 0; start < batch.Length;)
             {
-                foreach (var chunk in byTask.Chunk(Math.Max(1, ChunkSize)))
+                var task = batch[start].Key.Task;
+                var end = start + 1;
+                while (end < batch.Length && string.Equals(batch[end].Key.Task, task, StringComparison.Ordinal))
                 {
-                    var upserts = new List<StateEntry>(chunk.Length);
+                    end++;
+                }
+
+                for (var from = start; from < end; from += size)
+                {
+                    var chunk = new ArraySegment<KeyValuePair<ReplicaId, Change>>(batch, from, Math.Min(size, end - from));
+                    var upserts = new List<StateEntry>(chunk.Count);
                     var deletes = new List<string>();
                     foreach (var (id, change) in chunk)
                     {
@@ -65,12 +77,14 @@ internal sealed class UnsavedReplicaChanges(IRunStateStore store) : IDisposable
                         }
                     }
 
-                    await store.WriteEntriesAsync(new StateKey(byTask.Key, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
+                    await store.WriteEntriesAsync(new StateKey(task, SyncKind.Naming), StateScope.Replica, upserts, deletes, cancellationToken);
                     foreach (var change in chunk)
                     {
                         _changes.TryRemove(change);
                     }
                 }
+
+                start = end;
             }
         }
         finally

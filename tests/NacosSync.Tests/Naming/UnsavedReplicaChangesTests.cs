@@ -69,6 +69,31 @@ public sealed class UnsavedReplicaChangesTests
         });
     }
 
+    [Test]
+    public async Task Changes_of_several_tasks_are_written_each_under_its_own_task_in_chunks()
+    {
+        var store = new InMemoryRunStateStore(TimeProvider.System);
+        using var unsaved = new UnsavedReplicaChanges(store) { ChunkSize = 2 };
+        var other = new StateKey("c-to-d", SyncKind.Naming);
+        var replicas = Enumerable.Range(1, 7).Select(i => Instance($"10.0.1.{i}")).ToList();
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            // Interleaved: odd ones belong to the other task.
+            var task = i % 2 == 0 ? Key.Task : other.Task;
+            unsaved.Kept(new ReplicaId(task, replicas[i].Key.Address), "b", replicas[i], At);
+        }
+
+        await unsaved.SaveAsync(CancellationToken.None);
+        var mine = (await store.LoadEntriesAsync(Key, StateScope.Replica, CancellationToken.None)).Select(e => e.Key);
+        var theirs = (await store.LoadEntriesAsync(other, StateScope.Replica, CancellationToken.None)).Select(e => e.Key);
+        Assert.Multiple(() =>
+        {
+            Assert.That(mine, Is.EquivalentTo(replicas.Where((_, i) => i % 2 == 0).Select(r => r.Key.Address.Id)));
+            Assert.That(theirs, Is.EquivalentTo(replicas.Where((_, i) => i % 2 == 1).Select(r => r.Key.Address.Id)));
+            Assert.That(replicas.Any(r => unsaved.Contains(new ReplicaId(Key.Task, r.Key.Address)) || unsaved.Contains(new ReplicaId(other.Task, r.Key.Address))), Is.False);
+        });
+    }
+
     private static ReplicaId Id(NamingInstance replica) => new(Key.Task, replica.Key.Address);
 
     private static async Task<Dictionary<string, (string Ip, double Weight)>> Rows(InMemoryRunStateStore store)
