@@ -65,7 +65,7 @@ internal static class CopyScenarios
         if (namingOn)
         {
             results.Add(new Figure("initial", "naming copy rate (instances / naming full run's duration from /metrics)", rate, "instances/s", "–", null,
-                "the daemon's CPU during the batch registers; the config copy takes its turn before or after, not beside (README: Benchmarks)"));
+                "the machine's 2 cores, which the daemon, both sandboxes, MariaDB and the harness share during the copy; the config copy takes its turn before or after (README: Benchmarks)"));
             if (ceiling is { } c)
             {
                 results.Add(new Figure("initial", "naming copy rate / write ceiling", rate / c * 100, "%", "≥ 70 %", rate / c >= 0.7, "as the rate above (README: Benchmarks)"));
