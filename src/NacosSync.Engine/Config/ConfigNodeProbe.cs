@@ -58,7 +58,14 @@ internal sealed class ConfigNodeProbe(NacosConfigClient api, TimeProvider timePr
                 {
                     try
                     {
-                        stale.UnionWith(await api.StaleOnNodeAsync(node, batch, linked.Token));
+                        var found = await api.StaleOnNodeAsync(node, batch, linked.Token);
+                        if (stale.Count == 0 && found.Count * 2 > batch.Length)
+                        {
+                            // Most of the first answer is stale (an initial copy): sized once for every key, not grown by doubling.
+                            stale.EnsureCapacity(keys.Count);
+                        }
+
+                        stale.UnionWith(found);
                         continue;
                     }
                     catch (NacosRejectedException ex) when (ex.StatusCode is 404 or 405 or 410)

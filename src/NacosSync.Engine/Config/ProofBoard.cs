@@ -11,7 +11,9 @@ internal sealed class ProofBoard
 {
     private readonly IReadOnlyCollection<ExpectedConfig> _expected;
     private readonly Dictionary<Uri, Dictionary<ConfigKey, ExpectedConfig>> _pending = [];
-    private readonly Dictionary<(ConfigKey, Uri), string> _why = [];
+    // Per node, made on the first reason and sized for every key the node then had pending: at 50,000 keys on each of
+    // two nodes one dictionary grown by doubling had left a chain of large arrays.
+    private readonly Dictionary<Uri, Dictionary<ConfigKey, string>> _why = [];
 
     public ProofBoard(IReadOnlyCollection<ExpectedConfig> expected, IReadOnlyList<Uri> nodes)
     {
@@ -49,6 +51,7 @@ internal sealed class ProofBoard
         foreach (var result in results)
         {
             var pending = _pending[result.Node];
+            _why.TryGetValue(result.Node, out var why);
             // The reasons are the same text for every key of a node: made once per node, not once per key.
             var servesIt = $"{result.Node.Authority} serves it (wanted absent)";
             var servesOther = $"{result.Node.Authority} serves another md5 or nothing";
@@ -58,16 +61,16 @@ internal sealed class ProofBoard
             {
                 if (result.Stale.Contains(key))
                 {
-                    _why[(key, result.Node)] = expected.Md5 is null ? servesIt : servesOther;
+                    (why ??= WhyOn(result.Node, pending.Count))[key] = expected.Md5 is null ? servesIt : servesOther;
                 }
                 else if (result.Unknown.Contains(key))
                 {
-                    _why[(key, result.Node)] = unasked;
+                    (why ??= WhyOn(result.Node, pending.Count))[key] = unasked;
                 }
                 else
                 {
                     pending.Remove(key);
-                    _why.Remove((key, result.Node));
+                    why?.Remove(key);
                 }
             }
         }
@@ -76,11 +79,12 @@ internal sealed class ProofBoard
     /// <summary>Every expected key: converged on every node, or pending with the reason on each lagging node.</summary>
     public VerifyOutcome Outcome(IReadOnlyList<string> refreshErrors)
     {
-        var converged = new List<ExpectedConfig>();
+        var converged = new List<ExpectedConfig>(_expected.Count);
         var stuck = new List<(ExpectedConfig, string)>();
         foreach (var e in _expected)
         {
-            var reasons = _pending.Where(p => p.Value.ContainsKey(e.Key)).Select(p => _why.GetValueOrDefault((e.Key, p.Key), $"{p.Key.Authority} unproven")).ToList();
+            var reasons = _pending.Where(p => p.Value.ContainsKey(e.Key))
+                .Select(p => _why.TryGetValue(p.Key, out var why) && why.TryGetValue(e.Key, out var reason) ? reason : $"{p.Key.Authority} unproven").ToList();
             if (reasons.Count == 0)
             {
                 converged.Add(e);
@@ -92,5 +96,12 @@ internal sealed class ProofBoard
         }
 
         return new VerifyOutcome(converged, stuck, refreshErrors);
+    }
+
+    private Dictionary<ConfigKey, string> WhyOn(Uri node, int capacity)
+    {
+        var why = new Dictionary<ConfigKey, string>(capacity);
+        _why[node] = why;
+        return why;
     }
 }
