@@ -42,8 +42,8 @@ var results = new BenchResults
     Command = "dotnet run -c Release --project bench/NacosSync.Bench -- " + string.Join(' ', args),
     Started = DateTimeOffset.UtcNow,
     Profiles = $"{arguments.SourceProfile} → {arguments.TargetProfile}",
-    DaemonOverrides = LastWins(arguments.Overrides),
-    DaemonEnvironment = LastWins(arguments.DaemonEnvironment),
+    DaemonOverrides = BenchArguments.LastWins(arguments.Overrides),
+    DaemonEnvironment = BenchArguments.LastWins(arguments.DaemonEnvironment),
     DaemonDll = arguments.DaemonDll,
 };
 
@@ -135,7 +135,3 @@ if (failure is not null)
 }
 
 return 0;
-
-// As the daemon's configuration (and a process's environment) reads them: of repeated keys, the last given wins.
-static Dictionary<string, string> LastWins(IEnumerable<KeyValuePair<string, string>> pairs) =>
-    pairs.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);

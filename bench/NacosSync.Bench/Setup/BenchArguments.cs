@@ -7,7 +7,7 @@ namespace NacosSync.Bench.Setup;
 /// [--rest-seconds N] [--steady-seconds N] [--set Key=Value ...] [--daemon-env NAME=VALUE ...] [--daemon-dll PATH]</c>. Bad input is an
 /// error naming the flag. <c>--daemon-env</c> sets an environment variable of the daemon's process alone (a runtime knob such
 /// as <c>DOTNET_gcConcurrent=0</c>), so the sandboxes and the harness run as before. <c>--daemon-dll</c> runs another build of
-/// the daemon (a ReadyToRun publish, what the image ships) while the sandboxes stay on the Release build output.
+/// the daemon (a ReadyToRun publish, say) while the sandboxes stay on the Release build output.
 /// </summary>
 internal sealed record BenchArguments(
     Workload Workload,
@@ -125,6 +125,10 @@ internal sealed record BenchArguments(
             steady ?? TimeSpan.FromSeconds(workload == Workload.L ? 60 : 30),
             overrides, daemonEnvironment, daemonDll);
     }
+
+    /// <summary>Repeated keys (<c>--set</c>, <c>--daemon-env</c> given twice) as one map: the last given wins, as the daemon's configuration and a process's environment read them.</summary>
+    public static Dictionary<string, string> LastWins(IEnumerable<KeyValuePair<string, string>> pairs) =>
+        pairs.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
     /// <summary>The full path of an existing <c>nacos-sync.dll</c>; anything else is an error naming the path.</summary>
     public static string ParseDaemonDll(string path)

@@ -103,7 +103,7 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         var path = Path.Combine(OutDirectory, "daemon.json");
         await File.WriteAllTextAsync(path, Settings.ToJson(), ct);
         Daemon = ChildProcess.Start("daemon", "dotnet", [Arguments.DaemonDll ?? CliDll, "run", "--config", path], Path.Combine(OutDirectory, "daemon.log"),
-            Arguments.DaemonEnvironment.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal));
+            BenchArguments.LastWins(Arguments.DaemonEnvironment));
         _owned.Insert(0, Daemon);
         DaemonApi = new DaemonClient(endpoint, token);
         var wait = Stopwatch.StartNew();

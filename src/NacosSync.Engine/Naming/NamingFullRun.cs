@@ -10,9 +10,10 @@ namespace NacosSync.Engine.Naming;
 /// A full naming run: re-reads every namespace of both sides and repairs any drift. The safety net of
 /// the incremental runs, and the start of every task.
 /// It goes one namespace at a time, reading the next while the current one is written, and holds no more than one
-/// namespace's snapshots and the plan of the one before (a namespace is planned before the next read starts): adds and
-/// updates always pass the guard, so each namespace's are written as soon as it is planned; removals wait until every namespace is read, because the guard judges them against the whole
-/// task (what it owns now, the removals of the window), exactly as if the run had read everything first.
+/// namespace's snapshots and the plan of the one before (a namespace is planned before the next read starts): adds
+/// and updates always pass the guard, so each namespace's are written as soon as it is planned; removals wait until
+/// every namespace is read, because the guard judges them against the whole task (what it owns now, the removals of
+/// the window), exactly as if the run had read everything first.
 /// </summary>
 internal sealed class NamingFullRun(IOptions<NacosSyncOptions> options, NamingCheckpoints checkpoints, RemovalGate gate, ReplicaWriter writer,
     ReplicaKeeper keeper, NamingChangeFeed? feed, TimeProvider timeProvider, ILogger<NamingFullRun> logger)
