@@ -70,17 +70,41 @@ internal static class NamingJson
         var healthy = Boolean(host, "healthy") ?? Boolean(host, "valid") ?? true;
         var enabled = Boolean(host, "enabled") ?? Boolean(host, "enable") ?? true;
         var ephemeral = Boolean(host, "ephemeral") ?? defaultEphemeral;
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (host.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
+        var clusterName = MetadataPool.Shared.Share(String(host, "clusterName") ?? cluster);
+        return new NamingInstance(new InstanceKey(service, clusterName, ip, port), weight, enabled, healthy, ephemeral, Metadata(host));
+    }
+
+    /// <summary>
+    /// An instance's metadata, shared with equal maps read before (<see cref="MetadataPool"/>): a full run holds a
+    /// namespace's snapshots of both sides for the length of its read, long enough for the GC to promote them, and a
+    /// replica's map in the target (source metadata, owner stamp, heartbeat terms) parsed anew per instance had been
+    /// most of their size, a fresh dictionary of some twenty strings each. Parsed this way the copy dies young.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> Metadata(JsonElement host)
+    {
+        if (!host.TryGetProperty("metadata", out var m) || m.ValueKind != JsonValueKind.Object)
         {
-            foreach (var entry in m.EnumerateObject())
-            {
-                metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
-            }
+            return NamingInstance.NoMetadata;
         }
 
-        var clusterName = String(host, "clusterName") ?? cluster;
-        return new NamingInstance(new InstanceKey(service, clusterName, ip, port), weight, enabled, healthy, ephemeral, metadata);
+        var count = 0;
+        foreach (var _ in m.EnumerateObject())
+        {
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return NamingInstance.NoMetadata;
+        }
+
+        var metadata = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        foreach (var entry in m.EnumerateObject())
+        {
+            metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
+        }
+
+        return MetadataPool.Shared.Share(metadata);
     }
 
     public static string? String(JsonElement element, string name) =>
