@@ -47,7 +47,14 @@ internal sealed partial class CacheRefresher(NacosConfigClient api, TimeProvider
 
         var started = timeProvider.GetTimestamp();
         var until = started + (long)(deadline.TotalSeconds * timeProvider.TimestampFrequency);
-        var wanted = expected.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last());
+        // The last expectation of a key wins, in the order keys first appear; one dictionary sized once (a GroupBy had
+        // made a grouping per key, and then a second dictionary grown by doubling).
+        var wanted = new Dictionary<ConfigKey, ExpectedConfig>(expected.Count);
+        foreach (var e in expected)
+        {
+            wanted[e.Key] = e;
+        }
+
         IReadOnlyList<Uri> nodes;
         NacosServerVersion version;
         try

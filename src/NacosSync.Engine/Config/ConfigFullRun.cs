@@ -33,13 +33,21 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
         var removed = await stages.Remover.RemoveAsync(scope, state, diff.Removals, diff.Reads, tally, cancellationToken);
         await stages.Variants.SyncAsync(scope, state, diff.Reads, tally, cancellationToken);
         // Removals to retry need no list of their own here: the diff has just seen every one of them again.
-        var changed = diff.Written.Concat(removed.Gone).ToList();
-        var written = changed.Select(c => c.Key).ToHashSet();
+        // Sized up front (50,000 keys on an initial copy): grown by doubling, each had left a chain of large arrays.
+        var changed = new List<ExpectedConfig>(diff.Written.Count + removed.Gone.Count);
+        changed.AddRange(diff.Written);
+        changed.AddRange(removed.Gone);
+        var written = new HashSet<ConfigKey>(changed.Count);
+        foreach (var c in changed)
+        {
+            written.Add(c.Key);
+        }
+
         var (prove, _) = ConfigPlan.Resume(state.Pending, written, written);
 
         // Stale nodes beyond what was written or is pending anyway (a pending key keeps its change time for the lag).
         var repairs = cacheCheck is null ? []
-            : await CheckCachesAsync(cacheCheck, [.. changed, .. prove.Select(p => new ExpectedConfig(p.Key, p.Md5))], tally, cancellationToken);
+            : await CheckCachesAsync(cacheCheck, Checked(changed, prove), tally, cancellationToken);
         changed.AddRange(repairs);
         var verified = await stages.Verifier.VerifyAsync(scope, changed, diff.Written.Count > 0 || removed.NeedsRefresh || repairs.Count > 0, prove, lastPendingRefresh: null, tally, cancellationToken);
         if (!scope.DryRun)
@@ -47,6 +55,19 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
             var pending = ConfigPlan.CarryOver(state.Pending, state.Pending.Select(p => p.Key).ToHashSet(), verified.StillPending.Concat(removed.Retry));
             await stages.State.SaveAsync(scope.TaskName, state, resumeFrom with { PendingRefreshedAt = verified.PendingRefreshedAt }, fullSyncCompleted: diff.Complete, pending, cancellationToken);
         }
+    }
+
+    /// <summary>What the cache check looks at: the keys written and those pending from before, in one list sized once.</summary>
+    private static List<ExpectedConfig> Checked(List<ExpectedConfig> changed, IReadOnlyList<PendingConfig> prove)
+    {
+        var all = new List<ExpectedConfig>(changed.Count + prove.Count);
+        all.AddRange(changed);
+        foreach (var p in prove)
+        {
+            all.Add(new ExpectedConfig(p.Key, p.Md5));
+        }
+
+        return all;
     }
 
     /// <summary>Where the next incremental run starts: the newest history row before the diff began (in the history's own clock).</summary>

@@ -38,13 +38,20 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
 
         tally.Stage = SyncStage.Verify;
         var now = timeProvider.GetUtcNow();
-        var known = changed.Select(e => e.Key).ToHashSet();
+        var known = new HashSet<ConfigKey>(changed.Count);
+        foreach (var e in changed)
+        {
+            known.Add(e.Key);
+        }
+
         var others = carried.Where(p => !known.Contains(p.Key)).ToList();
         // Left-over keys are proven at most once a second per task (the runner's TaskPacer), not by every run of a steady stream:
         // until then they stay pending as they were, and count for the lag.
         var deferred = paceLeftovers && others.Count > 0 && changed.Count > 0 && !leftovers.TryPass(scope.TaskName) ? others : [];
         var proven = deferred.Count > 0 ? [] : others;
-        var expected = changed.Concat(proven.Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime))).ToList();
+        var expected = new List<ExpectedConfig>(changed.Count + proven.Count);
+        expected.AddRange(changed);
+        expected.AddRange(proven.Select(p => new ExpectedConfig(p.Key, p.Md5, p.ChangedAt?.UtcDateTime)));
         var pendingRefreshDue = deferred.Count == 0 && carried.Count > 0 && (lastPendingRefresh is not { } last || now - last >= PendingRefreshInterval);
         var refresh = scope.Target.NeedsCacheRefresh && !SkipCacheRefresh && (changedNeedsRefresh || pendingRefreshDue);
         // Only this run's changes (or a refresh just made) are worth waiting for; keys left over are checked once.
