@@ -85,12 +85,7 @@ internal sealed class ConfigCacheChecker(NacosConfigClient targetApi, TimeProvid
     /// </summary>
     public IReadOnlyList<ExpectedConfig> Repairs(IEnumerable<ExpectedConfig> written, IEnumerable<string> failed)
     {
-        var known = new HashSet<ConfigKey>(written.TryGetNonEnumeratedCount(out var count) ? count : 0);
-        foreach (var e in written)
-        {
-            known.Add(e.Key);
-        }
-
+        var known = ExpectedConfig.KeysOf(written);
         var failedKeys = failed.ToHashSet(StringComparer.Ordinal);
         return [.. Stale.Where(s => !known.Contains(s.Key) && !failedKeys.Contains(s.Key.ToString())).GroupBy(s => s.Key).Select(g => new ExpectedConfig(g.Key, g.First().Md5))];
     }

@@ -37,12 +37,7 @@ internal sealed class ConfigFullRun(ConfigTaskScope scope, ConfigStages stages)
         var changed = new List<ExpectedConfig>(diff.Written.Count + removed.Gone.Count);
         changed.AddRange(diff.Written);
         changed.AddRange(removed.Gone);
-        var written = new HashSet<ConfigKey>(changed.Count);
-        foreach (var c in changed)
-        {
-            written.Add(c.Key);
-        }
-
+        var written = ExpectedConfig.KeysOf(changed);
         var (prove, _) = ConfigPlan.Resume(state.Pending, written, written);
 
         // Stale nodes beyond what was written or is pending anyway (a pending key keeps its change time for the lag).

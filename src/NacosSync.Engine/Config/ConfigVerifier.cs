@@ -38,12 +38,7 @@ internal sealed partial class ConfigVerifier(TimeProvider timeProvider, ILogger 
 
         tally.Stage = SyncStage.Verify;
         var now = timeProvider.GetUtcNow();
-        var known = new HashSet<ConfigKey>(changed.Count);
-        foreach (var e in changed)
-        {
-            known.Add(e.Key);
-        }
-
+        var known = ExpectedConfig.KeysOf(changed);
         var others = carried.Where(p => !known.Contains(p.Key)).ToList();
         // Left-over keys are proven at most once a second per task (the runner's TaskPacer), not by every run of a steady stream:
         // until then they stay pending as they were, and count for the lag.
