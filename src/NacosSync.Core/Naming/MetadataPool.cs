@@ -75,7 +75,7 @@ internal sealed class MetadataPool
         private static int HashOf(IReadOnlyDictionary<string, string> map)
         {
             var hash = map.Count;
-            foreach (var (key, value) in map)
+            foreach (var (key, value) in MetadataEntries.Of(map))
             {
                 unchecked
                 {

@@ -49,7 +49,7 @@ internal sealed record NamingInstance(InstanceKey Key, double Weight, bool Enabl
             return false;
         }
 
-        foreach (var (key, value) in a)
+        foreach (var (key, value) in MetadataEntries.Of(a))
         {
             if (!b.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
             {

@@ -45,15 +45,16 @@ internal sealed record ReplicaOwner(string TaskName, string SourceClusterId)
     {
         ArgumentNullException.ThrowIfNull(source);
         var metadata = new Dictionary<string, string>(source.Count + 2 + (declared?.Count ?? 0), StringComparer.Ordinal);
-        foreach (var (key, value) in source)
+        foreach (var (key, value) in MetadataEntries.Of(source))
         {
             metadata[key] = value;
         }
 
         metadata[OriginClusterKey] = SourceClusterId;
         metadata[TaskKey] = TaskName;
-        foreach (var (key, value) in declared ?? [])
+        for (var i = 0; i < (declared?.Count ?? 0); i++)
         {
+            var (key, value) = declared![i];
             metadata[key] = value;
         }
 

@@ -131,7 +131,7 @@ internal static class ReplicaBatch
         {
             _entries = new KeyValuePair<string, string>[metadata.Count];
             var i = 0;
-            foreach (var entry in metadata)
+            foreach (var entry in MetadataEntries.Of(metadata))
             {
                 _entries[i++] = entry;
             }

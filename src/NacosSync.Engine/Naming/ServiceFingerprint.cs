@@ -46,7 +46,7 @@ internal static class ServiceFingerprint
                 }
 
                 var n = 0;
-                foreach (var entry in instance.Metadata)
+                foreach (var entry in MetadataEntries.Of(instance.Metadata))
                 {
                     sorted[n++] = entry;
                 }
