@@ -52,10 +52,13 @@ internal sealed record ReplicaOwner(string TaskName, string SourceClusterId)
 
         metadata[OriginClusterKey] = SourceClusterId;
         metadata[TaskKey] = TaskName;
-        for (var i = 0; i < (declared?.Count ?? 0); i++)
+        if (declared is not null)
         {
-            var (key, value) = declared![i];
-            metadata[key] = value;
+            for (var i = 0; i < declared.Count; i++)
+            {
+                var (key, value) = declared[i];
+                metadata[key] = value;
+            }
         }
 
         return metadata;
