@@ -107,6 +107,7 @@ try
     if (selected.Contains("limits"))
     {
         await LimitScenarios.ConfigDiffAsync(env, results, ct);
+        await KeptSetWrites.RunAsync(env, results, ct);
         MicroScenario.Run(env, results);
     }
 }

@@ -38,6 +38,9 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
 
     public SqlDatabase Root { get; private set; } = null!;
 
+    /// <summary>The MariaDB server's process id (its CPU time is read by the limits).</summary>
+    public int MariaDbPid { get; private set; }
+
     public SandboxApi Source { get; private set; } = null!;
 
     public SandboxApi Target { get; private set; } = null!;
@@ -169,6 +172,7 @@ internal sealed partial class BenchEnvironment : IAsyncDisposable
         _mariaDbDirectory = values["MARIADB_DIR"];
         Connection = values["MARIADB_CONNECTION"];
         Root = new SqlDatabase(Connection);
+        MariaDbPid = int.Parse(values["MARIADB_PID"], System.Globalization.CultureInfo.InvariantCulture);
         Log($"MariaDB pid {values["MARIADB_PID"]} on port {values["MARIADB_PORT"]}");
     }
 

@@ -51,8 +51,17 @@ public sealed partial class StateSchemaMigrator(SqlDatabase database, ILogger<St
                     continue;
                 }
 
-                // DDL commits implicitly in MySQL; scripts are written to be re-runnable (IF NOT EXISTS).
-                await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken));
+                // DDL commits implicitly in MySQL; scripts are written to be re-runnable (IF NOT EXISTS, or the condition
+                // line of a DROP, which MySQL cannot write as IF EXISTS).
+                if (RequiredIndex(sql) is { } index && !await IndexExistsAsync(connection, index.Table, index.Index, cancellationToken))
+                {
+                    LogNothingToDrop(logger, version, name, index.Table, index.Index);
+                }
+                else
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken));
+                }
+
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO nacossync_schema_version (version, name, applied_at) VALUES (@version, @name, UTC_TIMESTAMP(3))",
                     new { version, name }, cancellationToken: cancellationToken));
@@ -67,6 +76,39 @@ public sealed partial class StateSchemaMigrator(SqlDatabase database, ILogger<St
             await connection.ExecuteAsync(new CommandDefinition("SELECT RELEASE_LOCK(@name)", new { name = LockName }, cancellationToken: CancellationToken.None));
         }
     }
+
+    /// <summary>
+    /// The index a script drops, from its condition line <c>-- only-if-index-exists: table.index</c> (the script runs only
+    /// while the index exists); null when the script has none.
+    /// </summary>
+    internal static (string Table, string Index)? RequiredIndex(string sql)
+    {
+        const string Marker = "-- only-if-index-exists:";
+        foreach (var line in sql.AsSpan().EnumerateLines())
+        {
+            var trimmed = line.Trim();
+            if (!trimmed.StartsWith(Marker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = trimmed[Marker.Length..].Trim();
+            var dot = name.IndexOf('.');
+            if (dot <= 0 || dot == name.Length - 1 || name[(dot + 1)..].Contains('.'))
+            {
+                throw new FormatException($"the condition line '{trimmed}' must name one index as table.index");
+            }
+
+            return (name[..dot].ToString(), name[(dot + 1)..].ToString());
+        }
+
+        return null;
+    }
+
+    private static async Task<bool> IndexExistsAsync(System.Data.Common.DbConnection connection, string table, string index, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = @table AND index_name = @index",
+            new { table, index }, cancellationToken: cancellationToken)) > 0;
 
     private static List<(int, string, string)> LoadScripts()
     {
@@ -84,6 +126,9 @@ public sealed partial class StateSchemaMigrator(SqlDatabase database, ILogger<St
         scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return scripts;
     }
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "State migration {Version} ({Name}) recorded as applied without running: the index {Table}.{Index} it drops is already gone")]
+    private static partial void LogNothingToDrop(ILogger logger, int version, string name, string table, string index);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Applied state migration {Version} ({Name}) to {Database}")]
     private static partial void LogApplied(ILogger logger, int version, string name, string database);

@@ -55,6 +55,43 @@ internal sealed class StateDatabaseTests
         });
     }
 
+    [Test]
+    public async Task The_run_entries_keep_only_their_primary_key_and_a_rerun_of_the_drop_after_a_crash_is_recorded_not_failed()
+    {
+        var database = await MariaDbServer.CreateDatabaseAsync("dropindex");
+        var migrator = new StateSchemaMigrator(database, NullLogger<StateSchemaMigrator>.Instance);
+        await migrator.MigrateAsync(CancellationToken.None);
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        var indexes = (await connection.QueryAsync<string>(
+            "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'nacossync_run_entry'")).ToList();
+
+        // A crash after the DROP and before its version was recorded: the next start runs the script again.
+        var drop = StateSchemaMigrator.Scripts.Single(s => StateSchemaMigrator.RequiredIndex(s.Sql) is not null);
+        await connection.ExecuteAsync("DELETE FROM nacossync_schema_version WHERE version = @version", new { version = drop.Version });
+        var rerun = await migrator.MigrateAsync(CancellationToken.None);
+        var recorded = await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM nacossync_schema_version WHERE version = @version", new { version = drop.Version });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(indexes, Is.EqualTo(new[] { "PRIMARY" }), "a kept replica's row is one index entry, not two");
+            Assert.That(rerun, Is.EqualTo(1), "the rerun counts as the script applied");
+            Assert.That(recorded, Is.EqualTo(1), "and is recorded, so the next start skips it");
+        });
+    }
+
+    [Test]
+    public void A_condition_line_names_one_index_or_is_refused_by_name()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(StateSchemaMigrator.RequiredIndex("-- why\n  -- only-if-index-exists:  t.ix \nALTER TABLE t DROP INDEX ix;"), Is.EqualTo(("t", "ix")));
+            Assert.That(StateSchemaMigrator.RequiredIndex("CREATE TABLE IF NOT EXISTS t (a INT);"), Is.Null);
+            Assert.That(() => StateSchemaMigrator.RequiredIndex("-- only-if-index-exists: ix"),
+                Throws.TypeOf<FormatException>().With.Message.Contains("-- only-if-index-exists: ix"));
+            Assert.That(() => StateSchemaMigrator.RequiredIndex("-- only-if-index-exists: a.b.c"), Throws.TypeOf<FormatException>());
+        });
+    }
+
     private static async Task<string> DescribeSchemaAsync(System.Data.Common.DbConnection connection)
     {
         var rows = await connection.QueryAsync<string>(
