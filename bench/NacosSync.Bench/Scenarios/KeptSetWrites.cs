@@ -17,7 +17,7 @@ namespace NacosSync.Bench.Scenarios;
 /// like its JSON for a bench instance), written through <see cref="MySqlRunStateStore"/> 2,000 per call as the daemon's
 /// saver does, into the state schema as migrated now and into the same schema with the index migration 007 dropped.
 /// Reported: this process's CPU (driver and store) plus MariaDB's, per full set. During an initial copy this is CPU the
-/// copy does not get (the daemon with the saver switched off copied 25–35 % faster, README: Benchmarks).
+/// copy does not get (with the saver switched off the daemon copied about a third faster in four pairs, README: Benchmarks).
 /// </summary>
 internal static class KeptSetWrites
 {
@@ -68,7 +68,7 @@ internal static class KeptSetWrites
     {
         var key = new StateKey(task, SyncKind.Naming);
         var at = DateTimeOffset.UtcNow;
-        var self = Process.GetCurrentProcess();
+        using var self = Process.GetCurrentProcess();
         var (client0, server0, clock) = (self.TotalProcessorTime, ProcSample.Read(env.MariaDbPid).CpuSeconds, Stopwatch.StartNew());
         for (var from = 0; from < rows; from += PerCall)
         {
